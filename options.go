@@ -1,0 +1,224 @@
+package multiregion
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"time"
+)
+
+// Defaults and limits of Options.
+const (
+	DefaultProbeInterval    = 5 * time.Second
+	MinProbeInterval        = 50 * time.Millisecond
+	DefaultProbeTimeout     = 2 * time.Second
+	DefaultSwitchMargin     = 0.05
+	DefaultEWMAWeight       = 0.2
+	DefaultFailureThreshold = 3
+	DefaultMaxEjection      = time.Minute
+)
+
+// Options configures a Client. The zero value of every field but Regions is
+// a sensible default, filled in by New. Options is a plain struct: New copies
+// it, so changing it afterwards has no effect.
+type Options struct {
+	// Regions the Client routes between, in order of preference: the order
+	// breaks ties between regions of equal latency. Required, at least one,
+	// no duplicates, at most MaxRegions.
+	Regions []Region
+
+	// Prober measures a region's round-trip time. Active probes run every
+	// ProbeInterval for every region.
+	// default: an HTTPS GET of the region's DynamoDB endpoint root (see HTTPProber),
+	// honoring Endpoints
+	Prober Prober
+
+	// ProbeInterval is the time between two active probes of one region.
+	// Must be at least MinProbeInterval.
+	// default: 5s
+	ProbeInterval time.Duration
+
+	// ProbeTimeout bounds one probe; a probe that times out counts as a failure.
+	// default: 2s
+	ProbeTimeout time.Duration
+
+	// SwitchMargin is the hysteresis of the pick, relative: the current
+	// choice is kept until another allowed region is faster by more than
+	// this fraction of the current region's latency, so that two
+	// near-equal regions do not flap. Must be in [0, 1).
+	// default: 0.05 (5 %)
+	SwitchMargin float64
+
+	// EWMAWeight is the weight of a new latency sample in the moving average
+	// (the first sample is taken whole). Must be in (0, 1].
+	// default: 0.2
+	EWMAWeight float64
+
+	// FailureThreshold is the number of consecutive failures (probes or
+	// observed calls) after which a region is ejected. Must be ≥ 1.
+	// default: 3 (as Route 53 health checks)
+	FailureThreshold int
+
+	// MaxEjection caps how long a region that keeps failing stays ejected
+	// before a successful probe can bring it back. The first ejection ends at
+	// the first successful probe; each further ejection within MaxEjection of
+	// the last recovery doubles the wait, starting at ProbeInterval.
+	// default: 1m
+	MaxEjection time.Duration
+
+	// Endpoints overrides endpoints per region and per AWS service, keyed by
+	// the service's SDK ID ("DynamoDB", "DynamoDB Streams", "S3", "RDS",
+	// "ElastiCache", "DocDB"). Client.Config applies them, so every AWS
+	// client built from it, and the default prober, talks to the override:
+	// this is how tests and the quickstart point the SDK at a local lab.
+	// default: none (AWS's endpoints)
+	Endpoints map[Region]map[string]string
+
+	// HTTPClient is used by the default prober.
+	// default: a client with keep-alive connections and no redirects
+	HTTPClient *http.Client
+
+	// Clock is the time source.
+	// default: SystemClock{}
+	Clock Clock
+
+	// DisableBackgroundProbes stops New from starting the probe loop; the
+	// caller drives probes with Client.Refresh (simulations, tests).
+	// default: false
+	DisableBackgroundProbes bool
+
+	// Tracer observes probes and health changes.
+	// default: nil (no tracing)
+	Tracer Tracer
+
+	// Logger receives health changes at Info and probe failures at Debug.
+	// default: a logger that discards everything
+	Logger *slog.Logger
+}
+
+// WithRegions sets Options.Regions.
+func WithRegions(regions ...Region) func(*Options) {
+	return func(o *Options) { o.Regions = append([]Region(nil), regions...) }
+}
+
+// WithEndpoint overrides the endpoint of one AWS service (by SDK ID, e.g.
+// "DynamoDB") in one region.
+func WithEndpoint(r Region, serviceID, url string) func(*Options) {
+	return func(o *Options) {
+		if o.Endpoints == nil {
+			o.Endpoints = map[Region]map[string]string{}
+		}
+		if o.Endpoints[r] == nil {
+			o.Endpoints[r] = map[string]string{}
+		}
+		o.Endpoints[r][serviceID] = url
+	}
+}
+
+// copy returns o with its maps and slices copied, so the caller can reuse them.
+func (o Options) copy() Options {
+	o.Regions = append([]Region(nil), o.Regions...)
+	if o.Endpoints != nil {
+		eps := make(map[Region]map[string]string, len(o.Endpoints))
+		for r, m := range o.Endpoints {
+			cm := make(map[string]string, len(m))
+			for k, v := range m {
+				cm[k] = v
+			}
+			eps[r] = cm
+		}
+		o.Endpoints = eps
+	}
+	return o
+}
+
+// resolveDefaults fills zero fields. It runs after validate, so every
+// non-zero value is already known to be valid.
+func resolveDefaults(o *Options) {
+	resolveProbeTiming(o)
+	resolveSelection(o)
+	resolveClock(o)
+	resolveLogger(o)
+}
+
+func resolveProbeTiming(o *Options) {
+	if o.ProbeInterval == 0 {
+		o.ProbeInterval = DefaultProbeInterval
+	}
+	if o.ProbeTimeout == 0 {
+		o.ProbeTimeout = DefaultProbeTimeout
+	}
+	if o.MaxEjection == 0 {
+		o.MaxEjection = DefaultMaxEjection
+	}
+}
+
+func resolveSelection(o *Options) {
+	if o.SwitchMargin == 0 {
+		o.SwitchMargin = DefaultSwitchMargin
+	}
+	if o.EWMAWeight == 0 {
+		o.EWMAWeight = DefaultEWMAWeight
+	}
+	if o.FailureThreshold == 0 {
+		o.FailureThreshold = DefaultFailureThreshold
+	}
+}
+
+func resolveClock(o *Options) {
+	if o.Clock == nil {
+		o.Clock = SystemClock{}
+	}
+}
+
+func resolveLogger(o *Options) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+// validate checks every field that is set; zero means default and is valid.
+func (o *Options) validate() error {
+	if len(o.Regions) == 0 {
+		return &OptionError{Field: "Regions", Value: "[]", Reason: "at least one region is required"}
+	}
+	if len(o.Regions) > MaxRegions {
+		return &OptionError{Field: "Regions", Value: fmt.Sprint(len(o.Regions)), Reason: fmt.Sprintf("at most %d regions", MaxRegions)}
+	}
+	seen := make(map[Region]bool, len(o.Regions))
+	for _, r := range o.Regions {
+		if err := r.Validate(); err != nil {
+			return &OptionError{Field: "Regions", Value: fmt.Sprintf("%q", string(r)), Reason: "malformed region name", Err: err}
+		}
+		if seen[r] {
+			return &OptionError{Field: "Regions", Value: string(r), Reason: "duplicate region"}
+		}
+		seen[r] = true
+	}
+	for r := range o.Endpoints {
+		if !seen[r] {
+			return &OptionError{Field: "Endpoints", Value: string(r), Reason: "override for a region not in Regions", Err: &UnknownRegionError{Region: r}}
+		}
+	}
+	return o.validateNumbers()
+}
+
+func (o *Options) validateNumbers() error {
+	switch {
+	case o.ProbeInterval < 0 || (o.ProbeInterval > 0 && o.ProbeInterval < MinProbeInterval):
+		return &OptionError{Field: "ProbeInterval", Value: o.ProbeInterval.String(), Reason: "must be at least " + MinProbeInterval.String()}
+	case o.ProbeTimeout < 0:
+		return &OptionError{Field: "ProbeTimeout", Value: o.ProbeTimeout.String(), Reason: "must not be negative"}
+	case o.MaxEjection < 0:
+		return &OptionError{Field: "MaxEjection", Value: o.MaxEjection.String(), Reason: "must not be negative"}
+	case math.IsNaN(o.SwitchMargin) || o.SwitchMargin < 0 || o.SwitchMargin >= 1:
+		return &OptionError{Field: "SwitchMargin", Value: fmt.Sprint(o.SwitchMargin), Reason: "must be in [0, 1)"}
+	case math.IsNaN(o.EWMAWeight) || o.EWMAWeight < 0 || o.EWMAWeight > 1:
+		return &OptionError{Field: "EWMAWeight", Value: fmt.Sprint(o.EWMAWeight), Reason: "must be in (0, 1]"}
+	case o.FailureThreshold < 0:
+		return &OptionError{Field: "FailureThreshold", Value: fmt.Sprint(o.FailureThreshold), Reason: "must be at least 1"}
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package multiregion
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Sentinels for the rules Validate enforces (errors.Is).
+var (
+	ErrUnknownStoreKind = errors.New("multiregion: unknown store kind")
+	ErrTooManyRegions   = errors.New("multiregion: too many regions for this store")
+	ErrRegionCount      = errors.New("multiregion: wrong number of regions for this store")
+	ErrRegionSet        = errors.New("multiregion: regions outside one allowed region set")
+	ErrWriterRequired   = errors.New("multiregion: store needs a writer region")
+	ErrWriterNotListed  = errors.New("multiregion: writer is not one of the regions")
+	ErrDuplicateRegion  = errors.New("multiregion: duplicate region")
+)
+
+// CapabilityError reports a deployment the store cannot have. Rule is one of
+// the sentinels above, so errors.Is(err, ErrTooManyRegions) works.
+type CapabilityError struct {
+	Kind    StoreKind
+	Rule    error
+	Detail  string
+	Regions []Region
+}
+
+func (e *CapabilityError) Error() string {
+	return fmt.Sprintf("%v: %s: %s", e.Rule, e.Kind, e.Detail)
+}
+
+// Unwrap returns the rule.
+func (e *CapabilityError) Unwrap() error { return e.Rule }
+
+// Validate checks that a store of kind may span regions with the given
+// writer, by the capability table. writer is required for single-writer
+// stores and must be "" or one of regions for multi-writer ones. regions
+// include the writer (and, for MRSC, a witness).
+func Validate(kind StoreKind, regions []Region, writer Region) error {
+	c, ok := capabilityTable[kind]
+	if !ok {
+		return fmt.Errorf("%w: %d", ErrUnknownStoreKind, int(kind))
+	}
+	fail := func(rule error, format string, args ...any) error {
+		return &CapabilityError{Kind: kind, Rule: rule, Detail: fmt.Sprintf(format, args...), Regions: slices.Clone(regions)}
+	}
+	if len(regions) == 0 {
+		return fail(ErrRegionCount, "at least one region is required")
+	}
+	seen := make(map[Region]bool, len(regions))
+	for _, r := range regions {
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		if seen[r] {
+			return fail(ErrDuplicateRegion, "%s listed twice", r)
+		}
+		seen[r] = true
+	}
+	if err := validateWriter(c, seen, writer, fail); err != nil {
+		return err
+	}
+	if c.ExactRegions > 0 && len(regions) != c.ExactRegions {
+		return fail(ErrRegionCount, "needs exactly %d regions, got %d", c.ExactRegions, len(regions))
+	}
+	if c.MaxRegions > 0 && len(regions) > c.MaxRegions {
+		return fail(ErrTooManyRegions, "at most %d regions (1 writer + %d), got %d", c.MaxRegions, c.MaxRegions-1, len(regions))
+	}
+	if len(c.RegionSets) > 0 && !withinOneSet(c.RegionSets, regions) {
+		return fail(ErrRegionSet, "all regions must come from one region set %v", c.RegionSets)
+	}
+	return nil
+}
+
+func validateWriter(c Capabilities, seen map[Region]bool, writer Region, fail func(error, string, ...any) error) error {
+	switch {
+	case writer == "" && c.SingleWriter:
+		return fail(ErrWriterRequired, "writes are accepted in one region only; name it")
+	case writer == "":
+		return nil
+	case writer.Validate() != nil:
+		return writer.Validate()
+	case !seen[writer]:
+		return fail(ErrWriterNotListed, "writer %s is not among the regions", writer)
+	}
+	return nil
+}
+
+func withinOneSet(sets [][]Region, regions []Region) bool {
+	for _, set := range sets {
+		all := true
+		for _, r := range regions {
+			if !slices.Contains(set, r) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
