@@ -7,13 +7,13 @@ type StoreKind int
 
 // The store kinds of the capability table.
 const (
-	DynamoDBMREC StoreKind = iota + 1 // DynamoDB global table, multi-Region eventual consistency
-	DynamoDBMRSC                      // DynamoDB global table, multi-Region strong consistency
-	AuroraGlobal                      // Aurora global database
-	RDSReadReplica                    // RDS cross-Region read replica
-	S3CRR                             // S3 two-way cross-Region replication
-	ElastiCacheGlobal                 // ElastiCache Global Datastore
-	DocumentDBGlobal                  // DocumentDB global cluster
+	DynamoDBMREC      StoreKind = iota + 1 // DynamoDB global table, multi-Region eventual consistency
+	DynamoDBMRSC                           // DynamoDB global table, multi-Region strong consistency
+	AuroraGlobal                           // Aurora global database
+	RDSReadReplica                         // RDS cross-Region read replica
+	S3CRR                                  // S3 two-way cross-Region replication
+	ElastiCacheGlobal                      // ElastiCache Global Datastore
+	DocumentDBGlobal                       // DocumentDB global cluster
 )
 
 // StoreKinds lists every kind, in table order.
@@ -118,7 +118,7 @@ var capabilityTable = map[StoreKind]Capabilities{
 		Conflicts: ConflictError, TransactionsRejected: true,
 		TransactionNote: "transaction APIs are rejected on MRSC tables",
 		ReadsEverywhere: true, ReadNote: "strongly consistent reads are current in every region",
-		ExactRegions:    3, RegionSets: mrscRegionSets, WitnessAllowed: true,
+		ExactRegions: 3, RegionSets: mrscRegionSets, WitnessAllowed: true,
 	},
 	AuroraGlobal: {
 		Kind: AuroraGlobal, Name: "Aurora global database",

@@ -167,20 +167,27 @@ func (c *Client) Observe(r Region, rtt time.Duration, err error) {
 // Status returns every region in pick order with its latency and health.
 func (c *Client) Status() []RegionStatus { return c.rt.status() }
 
-// Refresh probes every region once, concurrently, and waits for the results.
-// Use it at start-up to rank regions before the first call, or to drive the
-// Client in virtual time with DisableBackgroundProbes.
+// Refresh probes every region once, concurrently, waits for the results
+// and records them together, in preference order, so that one round gives
+// one deterministic new ranking. Use it at start-up to rank regions before
+// the first call, or to drive the Client in virtual time with
+// DisableBackgroundProbes.
 func (c *Client) Refresh(ctx context.Context) error {
+	results := make([]probeResult, len(c.opts.Regions))
 	var wg sync.WaitGroup
 	for i := range c.opts.Regions {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.probeOnce(ctx, i)
+			results[i] = c.probe(ctx, i)
 		}()
 	}
 	wg.Wait()
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.rt.observeProbes(results)
+	return nil
 }
 
 // probeLoop probes region i now and then every ProbeInterval until ctx ends.
@@ -198,14 +205,28 @@ func (c *Client) probeLoop(ctx context.Context, i int) {
 	}
 }
 
-// probeOnce runs one probe of region i with ProbeTimeout and records it.
-// A probe cut short because the Client is closing (or the caller of Refresh
-// gave up) is not recorded.
+// probeOnce runs one probe of region i and records it.
 func (c *Client) probeOnce(ctx context.Context, i int) {
-	if ctx.Err() != nil {
-		return
+	res := c.probe(ctx, i)
+	// A probe cut short because the Client is closing is not recorded.
+	if ctx.Err() == nil {
+		c.rt.observe(i, res.rtt, res.err, true)
 	}
+}
+
+// probeResult is the outcome of one probe of region i.
+type probeResult struct {
+	i   int
+	rtt time.Duration
+	err error
+}
+
+// probe runs one probe of region i with ProbeTimeout.
+func (c *Client) probe(ctx context.Context, i int) probeResult {
 	r := c.opts.Regions[i]
+	if err := ctx.Err(); err != nil {
+		return probeResult{i: i, err: err}
+	}
 	pctx, cancel := context.WithTimeout(ctx, c.opts.ProbeTimeout)
 	defer cancel()
 	tracer, _ := c.opts.Tracer.(ProbeTracer)
@@ -219,12 +240,12 @@ func (c *Client) probeOnce(ctx context.Context, i int) {
 	if tracer != nil {
 		tracer.TraceProbeEnd(pctx, TraceProbeEndData{Region: r, RTT: rtt, Err: err})
 	}
-	if ctx.Err() != nil {
-		return
-	}
 	if err != nil {
+		if ctx.Err() != nil { // the caller gave up: says nothing of the region
+			return probeResult{i: i, err: ctx.Err()}
+		}
 		err = &RegionError{Region: r, Op: "probe", Err: err}
 		c.opts.Logger.Debug("multiregion: probe failed", "region", string(r), "error", err)
 	}
-	c.rt.observe(i, rtt, err, true)
+	return probeResult{i: i, rtt: rtt, err: err}
 }

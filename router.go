@@ -102,26 +102,47 @@ func isCanceled(err error) bool { return errors.Is(err, context.Canceled) }
 // observe folds one sample into region i's state. probe tells an active
 // probe from a passive observation of a real call.
 func (rt *router) observe(i int, rtt time.Duration, err error, probe bool) {
-	if err != nil && isCanceled(err) {
+	rt.observeAll([]probeResult{{i: i, rtt: rtt, err: err}}, probe)
+}
+
+// observeProbes records a round of probes at once, in preference order.
+func (rt *router) observeProbes(results []probeResult) { rt.observeAll(results, true) }
+
+// observeAll records samples under one lock and publishes at most one new
+// snapshot. Health changes are reported after the lock is released.
+func (rt *router) observeAll(results []probeResult, probe bool) {
+	now := rt.clock.Now()
+	var changed [MaxRegions]bool
+	any, dirty := false, false
+	rt.mu.Lock()
+	for _, res := range results {
+		if res.err != nil && isCanceled(res.err) {
+			continue
+		}
+		st := &rt.states[res.i]
+		if probe {
+			st.lastProbe = now
+		}
+		rankChanged := true
+		if res.err != nil {
+			changed[res.i] = st.fail(res.err, now, rt.policy)
+		} else {
+			changed[res.i], rankChanged = st.succeed(res.rtt, probe, now, rt.policy)
+		}
+		any = any || changed[res.i]
+		dirty = dirty || rankChanged
+	}
+	if dirty {
+		rt.republishLocked()
+	}
+	rt.mu.Unlock()
+	if !any {
 		return
 	}
-	now := rt.clock.Now()
-	rt.mu.Lock()
-	st := &rt.states[i]
-	if probe {
-		st.lastProbe = now
-	}
-	var changed bool
-	if err != nil {
-		changed = st.fail(err, now, rt.policy)
-	} else {
-		changed = st.succeed(rtt, probe, now, rt.policy)
-	}
-	rt.republishLocked()
-	healthy := st.healthy
-	rt.mu.Unlock()
-	if changed {
-		rt.reportHealth(i, healthy, err, now)
+	for _, res := range results {
+		if changed[res.i] {
+			rt.reportHealth(res.i, res.err == nil, res.err, now)
+		}
 	}
 }
 
