@@ -1,0 +1,278 @@
+package globaltable
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/truora/minidyn/server"
+)
+
+// writeOp is one item a client call writes: the table, what kind of write,
+// and the item (put) or key (update, delete) the request names.
+type writeOp struct {
+	table string
+	kind  WriteKind
+	raw   item
+}
+
+// localWrite runs exec, the minidyn call that performs a client write in
+// this region, and captures its effect. Under the region lock it reads the
+// old image of every written item, runs exec, reads the new images back,
+// records each write in the ledger and the stream, and queues (MREC) or
+// prepares (MRSC) its replication. Holding the lock makes write + read-back
+// atomic with respect to every other write in the region. exec gets the old
+// images so it can answer ReturnValues itself.
+func (h *regionHandler) localWrite(ctx context.Context, ops []writeOp, exec func(olds []item) (any, error)) (any, error) {
+	e, r := h.e, h.r
+	r.mu.Lock()
+	locked := true
+	defer func() {
+		if locked {
+			r.mu.Unlock()
+		}
+	}()
+	metas := make([]*tableMeta, len(ops))
+	keys := make([]item, len(ops))
+	holdKeys := make([]string, len(ops))
+	for i, op := range ops {
+		meta := r.tables[op.table]
+		if meta == nil {
+			return nil, errNoTable(op.table)
+		}
+		key, err := keyOf(meta, op.raw)
+		if err != nil {
+			return nil, err
+		}
+		metas[i], keys[i] = meta, key
+		holdKeys[i] = holdKey(meta, keyString(key))
+		if slices.Contains(holdKeys[:i], holdKeys[i]) {
+			return nil, errValidation("Transaction request cannot include multiple operations on one item")
+		}
+	}
+	mrsc := e.opts.Mode == MRSC
+	if mrsc {
+		if err := e.conflicts.reserve(r.name, holdKeys, time.Now()); err != nil {
+			return nil, err
+		}
+	}
+	release := func() {
+		if mrsc {
+			e.conflicts.release(holdKeys)
+		}
+	}
+	olds := make([]item, len(ops))
+	for i, op := range ops {
+		old, err := r.readItem(ctx, op.table, keys[i])
+		if err != nil {
+			release()
+			return nil, err
+		}
+		olds[i] = old
+	}
+	out, err := exec(olds)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	delay := time.Duration(e.delay.Load())
+	var pending []event
+	for i, op := range ops {
+		newImg, _ := r.readItem(ctx, op.table, keys[i]) // exec just succeeded on this key
+		ev := r.commit(e, metas[i], op.kind, keys[i], olds[i], newImg)
+		if mrsc {
+			pending = append(pending, ev)
+			continue
+		}
+		due := time.Now().Add(delay)
+		for _, o := range e.others(r) {
+			o.repl.enqueue(ev, due)
+		}
+	}
+	r.mu.Unlock()
+	locked = false
+	if mrsc {
+		// Synchronous replication: every replica holds the write before the
+		// client hears back, so strongly consistent reads anywhere see it.
+		for _, o := range e.others(r) {
+			for _, ev := range pending {
+				e.applyRemote(ctx, o, ev)
+			}
+		}
+		e.conflicts.settle(holdKeys, time.Now().Add(e.opts.MRSCWriteWindow))
+	}
+	return out, nil
+}
+
+// commit records a client write that has just been applied in r: a ledger
+// entry, the new current version, and a stream record. It returns the
+// replication event for the other regions. Callers hold r.mu.
+func (r *region) commit(e *Emulator, meta *tableMeta, kind WriteKind, key, old, newImg item) event {
+	ks := keyString(key)
+	prev := r.versions[meta.name][ks]
+	rec := e.ledger.record(WriteRecord{
+		Region: r.name, Table: meta.name, Key: ks, Replaced: prev.id, Kind: kind,
+		incarnation: meta.incarnation,
+	})
+	r.versions[meta.name][ks] = version{id: rec.ID, ts: rec.Timestamp, deleted: newImg == nil}
+	r.appendStream(meta.name, key, old, newImg)
+	return event{
+		table: meta.name, incarnation: meta.incarnation, key: ks, keyItem: cloneItem(key),
+		image: newImg, ts: rec.Timestamp, id: rec.ID,
+	}
+}
+
+func (h *regionHandler) putItem(ctx context.Context, body []byte) (any, error) {
+	in, err := decode[server.PutItemInput](body)
+	if err != nil {
+		return nil, err
+	}
+	rv := in.ReturnValues
+	if rv != "" && rv != ddbtypes.ReturnValueNone && rv != ddbtypes.ReturnValueAllOld {
+		return nil, errValidation("ReturnValues for PutItem must be NONE or ALL_OLD, got %s", rv)
+	}
+	ops := []writeOp{{table: aws.ToString(in.TableName), kind: WritePut, raw: in.Item}}
+	return h.localWrite(ctx, ops, func(olds []item) (any, error) {
+		// minidyn answers with the new item whatever ReturnValues says, so
+		// the emulator answers ReturnValues from the captured old image.
+		in.ReturnValues = ""
+		if _, err := h.r.db.PutItem(ctx, in); err != nil {
+			return nil, err
+		}
+		out := &server.PutItemOutput{}
+		if rv == ddbtypes.ReturnValueAllOld {
+			out.Attributes = olds[0]
+		}
+		return out, nil
+	})
+}
+
+func (h *regionHandler) updateItem(ctx context.Context, body []byte) (any, error) {
+	in, err := decode[server.UpdateItemInput](body)
+	if err != nil {
+		return nil, err
+	}
+	ops := []writeOp{{table: aws.ToString(in.TableName), kind: WriteUpdate, raw: in.Key}}
+	return h.localWrite(ctx, ops, func([]item) (any, error) { return h.r.db.UpdateItem(ctx, in) })
+}
+
+func (h *regionHandler) deleteItem(ctx context.Context, body []byte) (any, error) {
+	in, err := decode[server.DeleteItemInput](body)
+	if err != nil {
+		return nil, err
+	}
+	ops := []writeOp{{table: aws.ToString(in.TableName), kind: WriteDelete, raw: in.Key}}
+	return h.localWrite(ctx, ops, func([]item) (any, error) { return h.r.db.DeleteItem(ctx, in) })
+}
+
+// transactWriteItems is atomic in this region only, as on AWS MREC: each
+// item then replicates on its own. MRSC rejects transactions.
+func (h *regionHandler) transactWriteItems(ctx context.Context, body []byte) (any, error) {
+	if h.e.opts.Mode == MRSC {
+		return nil, errMRSCTransactions()
+	}
+	in, err := decode[server.TransactWriteItemsInput](body)
+	if err != nil {
+		return nil, err
+	}
+	var ops []writeOp
+	for _, ti := range in.TransactItems {
+		switch {
+		case ti.Put != nil:
+			ops = append(ops, writeOp{table: aws.ToString(ti.Put.TableName), kind: WritePut, raw: ti.Put.Item})
+		case ti.Update != nil:
+			ops = append(ops, writeOp{table: aws.ToString(ti.Update.TableName), kind: WriteUpdate, raw: ti.Update.Key})
+		case ti.Delete != nil:
+			ops = append(ops, writeOp{table: aws.ToString(ti.Delete.TableName), kind: WriteDelete, raw: ti.Delete.Key})
+		}
+	}
+	return h.localWrite(ctx, ops, func([]item) (any, error) { return h.r.db.TransactWriteItems(ctx, in) })
+}
+
+// batchWriteItem applies each request as its own write, as DynamoDB does
+// (a batch is not atomic). In MRSC a request that conflicts is returned in
+// UnprocessedItems for the client to retry.
+func (h *regionHandler) batchWriteItem(ctx context.Context, body []byte) (any, error) {
+	in, err := decode[server.BatchWriteItemInput](body)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.validateBatch(in); err != nil {
+		return nil, err
+	}
+	tables := make([]string, 0, len(in.RequestItems))
+	for t := range in.RequestItems {
+		tables = append(tables, t)
+	}
+	slices.Sort(tables)
+	unprocessed := map[string][]server.WriteRequest{}
+	for _, table := range tables {
+		for _, req := range in.RequestItems[table] {
+			op := writeOp{table: table, kind: WritePut}
+			exec := func([]item) (any, error) {
+				return h.r.db.PutItem(ctx, &server.PutItemInput{TableName: aws.String(table), Item: op.raw})
+			}
+			if req.PutRequest != nil {
+				op.raw = req.PutRequest.Item
+			} else {
+				op.kind, op.raw = WriteDelete, req.DeleteRequest.Key
+				exec = func([]item) (any, error) {
+					return h.r.db.DeleteItem(ctx, &server.DeleteItemInput{TableName: aws.String(table), Key: op.raw})
+				}
+			}
+			_, err := h.localWrite(ctx, []writeOp{op}, exec)
+			var conflict *ddbtypes.ReplicatedWriteConflictException
+			if errors.As(err, &conflict) {
+				unprocessed[table] = append(unprocessed[table], req)
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &server.BatchWriteItemOutput{UnprocessedItems: unprocessed}, nil
+}
+
+// validateBatch applies DynamoDB's up-front checks, so a bad batch writes
+// nothing: 1 to 25 requests, each a put or a delete, no key twice.
+func (h *regionHandler) validateBatch(in *server.BatchWriteItemInput) error {
+	n := 0
+	for table, reqs := range in.RequestItems {
+		h.r.mu.Lock()
+		meta := h.r.tables[table]
+		h.r.mu.Unlock()
+		if meta == nil {
+			return errNoTable(table)
+		}
+		seen := map[string]bool{}
+		for _, req := range reqs {
+			n++
+			if (req.PutRequest == nil) == (req.DeleteRequest == nil) {
+				return errValidation("each WriteRequest needs exactly one of PutRequest or DeleteRequest")
+			}
+			var raw item
+			if req.PutRequest != nil {
+				raw = req.PutRequest.Item
+			} else {
+				raw = req.DeleteRequest.Key
+			}
+			key, err := keyOf(meta, raw)
+			if err != nil {
+				return err
+			}
+			ks := keyString(key)
+			if seen[ks] {
+				return errValidation("Provided list of item keys contains duplicates")
+			}
+			seen[ks] = true
+		}
+	}
+	if n == 0 || n > 25 {
+		return errValidation("BatchWriteItem takes 1 to 25 requests, got %d", n)
+	}
+	return nil
+}
