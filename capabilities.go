@@ -155,7 +155,9 @@ var capabilityTable = map[StoreKind]Capabilities{
 	},
 	DocumentDBGlobal: {
 		Kind: DocumentDBGlobal, Name: "DocumentDB global cluster",
-		Failover: FailoverCustomerTriggered, FailoverAPIs: []string{"SwitchoverGlobalCluster", "FailoverGlobalCluster"},
+		// No global writer endpoint follows a DocumentDB switchover: the
+		// application must find the new primary itself.
+		Failover: FailoverManual, FailoverAPIs: []string{"SwitchoverGlobalCluster", "FailoverGlobalCluster"},
 		TypicalPropagation: time.Second, PropagationNote: "usually under 1 s",
 		Conflicts: ConflictNone, ReadsEverywhere: true, ReadNote: "replica lag",
 		// 1 + 5 secondaries; some AWS pages say 1 + 10: the stricter holds here.

@@ -21,6 +21,7 @@ type Client struct {
 	all    RegionSet
 
 	closeOnce sync.Once
+	closeIdle func() // closes the default prober's keep-alive connections
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 }
@@ -45,10 +46,15 @@ func New(ctx context.Context, cfg aws.Config, optFns ...func(*Options)) (*Client
 		return nil, err
 	}
 	resolveDefaults(&o)
+	var closeIdle func()
 	if o.Prober == nil {
-		o.Prober = NewHTTPProber(o.HTTPClient, o.Endpoints)
+		hp := NewHTTPProber(o.HTTPClient, o.Endpoints)
+		if o.HTTPClient == nil { // our own client: its connections are ours to close
+			closeIdle = hp.Client.CloseIdleConnections
+		}
+		o.Prober = hp
 	}
-	c := &Client{opts: o, cfg: cfg, rt: newRouter(&o), prober: o.Prober}
+	c := &Client{opts: o, cfg: cfg, rt: newRouter(&o), prober: o.Prober, closeIdle: closeIdle}
 	for i := range o.Regions {
 		c.all = c.all.With(i)
 	}
@@ -69,6 +75,9 @@ func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.cancel()
 		c.wg.Wait()
+		if c.closeIdle != nil {
+			c.closeIdle()
+		}
 	})
 	return nil
 }

@@ -2,6 +2,7 @@ package multiregion
 
 import (
 	"context"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
@@ -30,16 +31,15 @@ func (e regionEndpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string)
 	return v, ok, nil
 }
 
-// regionConfig returns cfg for region r with the overrides applied.
-// cfg.BaseEndpoint, when set, wins over per-service overrides in the SDK, so
-// it is cleared here when r has overrides of its own.
+// regionConfig returns cfg for region r with the overrides applied. The SDK
+// consults config sources after cfg.BaseEndpoint, so an override wins over
+// it for its service, and services without an override keep BaseEndpoint.
 func regionConfig(cfg aws.Config, r Region, overrides map[string]string) aws.Config {
 	c := cfg.Copy()
 	c.Region = string(r)
 	if len(overrides) == 0 {
 		return c
 	}
-	c.BaseEndpoint = nil
 	sources := make([]interface{}, 0, len(cfg.ConfigSources)+1)
 	sources = append(sources, regionEndpoints(overrides))
 	c.ConfigSources = append(sources, cfg.ConfigSources...)
@@ -50,4 +50,24 @@ func regionConfig(cfg aws.Config, r Region, overrides map[string]string) aws.Con
 func endpointFor(eps map[Region]map[string]string, r Region, service string) (string, bool) {
 	v, ok := eps[r][service]
 	return v, ok
+}
+
+// endpointEnvConflict reports the first overridden service that the SDK
+// would send elsewhere: when AWS_ENDPOINT_URL is set and the service's own
+// AWS_ENDPOINT_URL_<SERVICE> is not, every service client's
+// resolveBaseEndpoint returns before it reads any config source. New
+// refuses such options instead of letting traffic reach the wrong endpoint.
+func endpointEnvConflict(eps map[Region]map[string]string, lookup func(string) (string, bool)) (string, bool) {
+	if _, global := lookup("AWS_ENDPOINT_URL"); !global {
+		return "", false
+	}
+	for _, m := range eps {
+		for service := range m {
+			env := "AWS_ENDPOINT_URL_" + strings.ToUpper(strings.ReplaceAll(service, " ", "_"))
+			if _, own := lookup(env); !own {
+				return service, true
+			}
+		}
+	}
+	return "", false
 }

@@ -66,7 +66,6 @@ func (s *regionState) sample(rtt time.Duration, p healthPolicy) {
 		return
 	}
 	x := float64(rtt)
-	s.samples++
 	switch {
 	case !s.measured:
 		s.restart(x)
@@ -92,12 +91,14 @@ func (s *regionState) sample(rtt time.Duration, p healthPolicy) {
 	s.dev += (math.Abs(x-s.ewma) - s.dev) / 4
 	s.ewma += p.weight * (x - s.ewma)
 	s.vf = (1-p.weight)*(1-p.weight)*s.vf + p.weight*p.weight
+	s.samples++
 }
 
 // restart starts the average over from sample x: after the first sample and
 // after a level shift, when the old noise level says nothing of the new one.
 func (s *regionState) restart(x float64) {
 	s.ewma, s.dev, s.vf, s.slowRun = x, x*initialJitter, 1, 0
+	s.samples++
 }
 
 // stdErr estimates the standard error of the average: σ ≈ 1.25 × mean

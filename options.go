@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"os"
 	"time"
 )
 
@@ -46,8 +47,10 @@ type Options struct {
 
 	// SwitchMargin is the hysteresis of the pick, relative: the current
 	// choice is kept until another allowed region is faster by more than
-	// this fraction of the current region's latency, so that two
-	// near-equal regions do not flap. Must be in [0, 1).
+	// this fraction of the current region's latency (and by more than the
+	// measured noise of the two averages, see the package doc), so that two
+	// near-equal regions do not flap. Must be in [0, 1); as zero means the
+	// default, use a tiny value such as 1e-9 for no margin.
 	// default: 0.05 (5 %)
 	SwitchMargin float64
 
@@ -73,6 +76,9 @@ type Options struct {
 	// "ElastiCache", "DocDB"). Client.Config applies them, so every AWS
 	// client built from it, and the default prober, talks to the override:
 	// this is how tests and the quickstart point the SDK at a local lab.
+	// An override wins over aws.Config.BaseEndpoint for its service. New
+	// rejects overrides while the environment sets AWS_ENDPOINT_URL, which
+	// makes the SDK ignore them.
 	// default: none (AWS's endpoints)
 	Endpoints map[Region]map[string]string
 
@@ -201,6 +207,10 @@ func (o *Options) validate() error {
 		if !seen[r] {
 			return &OptionError{Field: "Endpoints", Value: string(r), Reason: "override for a region not in Regions", Err: &UnknownRegionError{Region: r}}
 		}
+	}
+	if service, bad := endpointEnvConflict(o.Endpoints, os.LookupEnv); bad {
+		return &OptionError{Field: "Endpoints", Value: service,
+			Reason: "AWS_ENDPOINT_URL is set in the environment, and the AWS SDK then ignores per-service overrides of services without their own AWS_ENDPOINT_URL_<SERVICE>: unset it"}
 	}
 	return o.validateNumbers()
 }

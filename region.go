@@ -11,8 +11,8 @@ type Region string
 // String returns the region name.
 func (r Region) String() string { return string(r) }
 
-// Validate reports whether r is shaped like an AWS region name: a partition
-// prefix of letters ("us", "ap", "eu", ...), optional qualifiers such as "gov"
+// Validate reports whether r is shaped like an AWS region name: a prefix of
+// two to four letters ("us", "ap", "eu", "eusc", ...), optional qualifiers such as "gov"
 // or "iso", a direction word ("east", "southeast", "central", ...) and a
 // number: "us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-7".
 // It checks the shape, not that AWS runs such a region, so that regions AWS
@@ -34,7 +34,9 @@ func ParseRegion(s string) (Region, error) {
 }
 
 // regionShapeOK is a hand-written matcher (no regexp) for
-// ^[a-z]{2}(-[a-z]+){1,3}-[0-9]{1,2}$, with at most 40 bytes.
+// ^[a-z]{2,4}(-[a-z]{2,})+-[0-9]{1,2}$ with one to three middle parts and
+// at most 40 bytes. The prefix is up to four letters for partitions such as
+// the European Sovereign Cloud ("eusc-de-east-1").
 func regionShapeOK(s string) bool {
 	if len(s) < 6 || len(s) > 40 {
 		return false
@@ -49,7 +51,7 @@ func regionShapeOK(s string) bool {
 		last := i == len(s)
 		switch {
 		case parts == 0:
-			if len(p) != 2 || !allLower(p) {
+			if len(p) < 2 || len(p) > 4 || !allLower(p) {
 				return false
 			}
 		case last:
