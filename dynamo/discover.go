@@ -1,0 +1,134 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/regionkit/multiregion"
+)
+
+// discover fills the replica regions, mode and key schema from Options,
+// asking DescribeTable for whatever Options leave open.
+func (t *Table[T]) discover(ctx context.Context) error {
+	o := &t.opts
+	t.keys = keySchema{pk: o.PartitionKey, sk: o.SortKey}
+	t.mode = o.Consistency
+	if len(o.Replicas) > 0 && o.PartitionKey != "" {
+		if t.mode == ConsistencyAuto {
+			t.mode = MREC
+		}
+		t.witness = o.Witness
+		return t.setReplicas(o.Replicas, true)
+	}
+	desc, asked, err := t.describeNearest(ctx)
+	if err != nil {
+		return err
+	}
+	if t.keys.pk == "" {
+		for _, k := range desc.KeySchema {
+			switch k.KeyType {
+			case types.KeyTypeHash:
+				t.keys.pk = aws.ToString(k.AttributeName)
+			case types.KeyTypeRange:
+				t.keys.sk = aws.ToString(k.AttributeName)
+			}
+		}
+	}
+	if err := t.resolveMode(desc); err != nil {
+		return err
+	}
+	if len(o.Replicas) > 0 {
+		t.witness = o.Witness
+		return t.setReplicas(o.Replicas, true)
+	}
+	// On AWS (global tables 2019.11.21) Replicas lists the other regions
+	// and GlobalTableWitnesses the MRSC witness: the full set is the region
+	// asked plus those.
+	replicas := []multiregion.Region{asked}
+	for _, rd := range desc.Replicas {
+		r := multiregion.Region(aws.ToString(rd.RegionName))
+		if r != asked && r != "" {
+			replicas = append(replicas, r)
+		}
+	}
+	// Report them in the Client's preference order, whichever region answered.
+	slices.SortStableFunc(replicas, func(a, b multiregion.Region) int {
+		ia, ea := t.mr.Index(a)
+		ib, eb := t.mr.Index(b)
+		switch {
+		case ea != nil && eb != nil:
+			return strings.Compare(string(a), string(b))
+		case ea != nil:
+			return 1
+		case eb != nil:
+			return -1
+		}
+		return ia - ib
+	})
+	for _, w := range desc.GlobalTableWitnesses {
+		t.witness = multiregion.Region(aws.ToString(w.RegionName))
+	}
+	return t.setReplicas(replicas, false)
+}
+
+// resolveMode reconciles Options.Consistency with MultiRegionConsistency.
+func (t *Table[T]) resolveMode(desc *types.TableDescription) error {
+	var found Consistency
+	switch desc.MultiRegionConsistency {
+	case types.MultiRegionConsistencyStrong:
+		found = MRSC
+	case types.MultiRegionConsistencyEventual:
+		found = MREC
+	}
+	switch {
+	case t.mode == ConsistencyAuto && found == ConsistencyAuto:
+		t.mode = MREC
+	case t.mode == ConsistencyAuto:
+		t.mode = found
+	case found != ConsistencyAuto && found != t.mode:
+		return &OptionError{Field: "Consistency", Reason: fmt.Sprintf("%s requested, but table %s is %s (MultiRegionConsistency %s)", t.mode, t.name, found, desc.MultiRegionConsistency)}
+	}
+	return nil
+}
+
+// describeNearest calls DescribeTable in the nearest healthy region of the
+// Client, failing over in Rank order. The clients built here are kept.
+func (t *Table[T]) describeNearest(ctx context.Context) (*types.TableDescription, multiregion.Region, error) {
+	all, err := t.mr.Set()
+	if err != nil {
+		return nil, "", err
+	}
+	var lastErr error
+	for _, r := range t.mr.Rank(all, nil) {
+		api := t.clients[r]
+		if api == nil {
+			api = t.opts.NewClient(r, t.mr.Config(r))
+			t.clients[r] = api
+		}
+		start := time.Now()
+		out, err := api.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(t.name)})
+		if err = t.report(ctx, r, start, err, false); err == nil {
+			if out.Table == nil {
+				return nil, "", &OpError{Op: "dynamo.New", Region: r, Err: fmt.Errorf("DescribeTable returned no table")}
+			}
+			return out.Table, r, nil
+		}
+		ae := err.(*attemptError)
+		switch ae.class {
+		case classNoReplica:
+			return nil, "", &NoReplicaError{Table: t.name, Region: r, Err: ae.err}
+		case classCanceled:
+			return nil, "", ctx.Err()
+		case classCaller:
+			return nil, "", &OpError{Op: "dynamo.New", Region: r, Err: ae.err}
+		}
+		lastErr = &multiregion.RegionError{Region: r, Op: "dynamo.New", Err: ae.err}
+	}
+	return nil, "", lastErr
+}

@@ -1,0 +1,78 @@
+// Package dynamo is a typed adapter for one DynamoDB global table
+// replicated across the regions of a multiregion.Client, over the AWS SDK
+// for Go v2 (service/dynamodb, dynamodbstreams, feature/dynamodb/
+// attributevalue and expression).
+//
+// Quick start:
+//
+//	mr, err := multiregion.New(ctx, cfg, multiregion.WithRegions("us-east-1", "eu-west-1"))
+//	...
+//	docs, err := dynamo.New[Doc](ctx, mr, "docs") // DescribeTable: replicas, mode, keys
+//	...
+//	defer docs.Close()
+//	meta, err := docs.Put(ctx, Doc{ID: "readme", Title: "Draft"})
+//	it, err := docs.Get(ctx, Doc{ID: "readme"})
+//	_, err = docs.PutIfVersion(ctx, Doc{ID: "readme", Title: "Final"}, it.Meta.Version)
+//	for c := range docs.Conflicts() { // MREC: writes last writer wins discarded
+//		log.Printf("lost %s from %s, overwritten by %s from %s", c.Lost.Version, c.Lost.Origin, c.Winner.Version, c.Winner.Origin)
+//	}
+//
+// # Routing and failover
+//
+// Every call goes to the nearest healthy replica region (multiregion.Client
+// Pick) and feeds its latency and outcome back (Observe). On a regional
+// failure (5xx, throttling left after the SDK's retries, a connection
+// error, a timeout) reads and idempotent writes (Put, Delete, BatchWrite)
+// move to the next region in Rank order. A conditional write (Update,
+// PutIfVersion, a Delete with a condition, TransactWrite) whose outcome is
+// unknown is never replayed elsewhere: it returns a
+// *multiregion.RegionError with OutcomeUnknown set. Errors that are the
+// caller's (ValidationException, a failed condition) neither fail over nor
+// count against the region, and neither does a call the caller's context
+// ended. CallOptions.Region (InRegion) pins a call to one region.
+//
+// # Rules from the capability table
+//
+// The adapter takes its rules from multiregion.Capability and
+// multiregion.Validate only. MRSC: exactly 3 regions of one region set (one
+// may be a witness), checked by New; TransactWrite and TransactGet return
+// ErrTransactionsUnsupported before any network call;
+// ReplicatedWriteConflictException, which AWS documents as retry-safe, is
+// retried with backoff and then returned as a *ConflictError. MREC:
+// TransactWrite runs in one region, which TransactResult.Region names; it
+// is atomic there only and not isolated from writes in other regions.
+//
+// # Lost writes (MREC)
+//
+// DynamoDB resolves concurrent writes to one item in different regions by
+// last writer wins on an internal timestamp and logs nothing. The Table
+// stamps every item with metadata (attributes <prefix>ver, prev, origin,
+// hlc, lin: a version id, the version it replaced, the origin region, a
+// hybrid logical clock time and a few ancestor ids) and reads every
+// replica's DynamoDB stream (NEW_AND_OLD_IMAGES, which includes replicated
+// writes). A MODIFY record whose new version does not descend from the old
+// one is a write that was overwritten by a writer that never saw it: the
+// old version is lost. Each loss is delivered once, to
+// Options.ConflictHandler or the Conflicts channel, however many regions
+// show it (deduplicated by lost version id in a bounded set). To know
+// precisely which version a write replaces, Put reads the current version
+// first and writes conditionally on it (one extra read and round trip per
+// write; see Put). A loss is held for Options.ConflictSettle before
+// delivery, so that, with three or more replicas, a version overwritten in
+// one region but carried on by its own successor elsewhere is not reported
+// (settle.go). Losses that involve a delete are not visible (a REMOVE
+// record has no new image), nor are losses that happened while no Table
+// watched the streams (readers start at the stream's end).
+//
+// # Read-your-writes
+//
+// With Options.ReadYourWrites, a Get of a key this Table wrote within the
+// propagation window goes to the region of the write (strongly consistent)
+// or to a replica that already holds it; see ryw.go.
+//
+// # Concurrency
+//
+// Table is safe for concurrent use; Item, Meta, Conflict, Version, HLC and
+// the option structs are plain values. Close stops the detector's
+// goroutines.
+package dynamo

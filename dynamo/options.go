@@ -1,0 +1,300 @@
+package dynamo
+
+import (
+	"io"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/regionkit/multiregion"
+)
+
+// Consistency is the multi-Region consistency mode of a global table.
+type Consistency int
+
+const (
+	// ConsistencyAuto takes the mode from DescribeTable's
+	// MultiRegionConsistency, and MREC when the table does not say (or the
+	// replica list is static).
+	ConsistencyAuto Consistency = iota
+	// MREC is multi-Region eventual consistency: every replica takes writes,
+	// replication is asynchronous, concurrent writes resolve by last writer
+	// wins, silently. The Table surfaces every such lost write.
+	MREC
+	// MRSC is multi-Region strong consistency: exactly 3 regions of one
+	// region set (one may be a witness), transactions rejected, concurrent
+	// writes fail with ReplicatedWriteConflictException.
+	MRSC
+)
+
+func (c Consistency) String() string {
+	switch c {
+	case MREC:
+		return "MREC"
+	case MRSC:
+		return "MRSC"
+	default:
+		return "auto"
+	}
+}
+
+func (c Consistency) kind() multiregion.StoreKind {
+	if c == MRSC {
+		return multiregion.DynamoDBMRSC
+	}
+	return multiregion.DynamoDBMREC
+}
+
+// Defaults of Options.
+const (
+	DefaultMetadataPrefix     = "_mr_"
+	DefaultConflictBuffer     = 256
+	DefaultStreamPollInterval = 250 * time.Millisecond
+	DefaultDedupCapacity      = 1 << 16
+	DefaultLineageDepth       = 8
+	DefaultVersionRetries     = 8
+	DefaultConflictRetries    = 5
+	DefaultConflictBackoff    = 20 * time.Millisecond
+	DefaultRYWTrackedKeys     = 10000
+)
+
+// Options configures a Table. The zero value of every field is its
+// default; New copies Options, so changing them afterwards has no effect.
+type Options struct {
+	// Consistency is the table's mode. An explicit mode that contradicts
+	// what DescribeTable reports is an error.
+	// default: ConsistencyAuto (discovered; MREC when unknown)
+	Consistency Consistency
+
+	// Replicas is a static list of the table's replica regions (witness
+	// excluded). Every one must be a region of the multiregion.Client.
+	// default: discovered with DescribeTable (the region asked plus Replicas)
+	Replicas []multiregion.Region
+
+	// Witness is the MRSC witness region of a static replica list. It
+	// counts toward MRSC's 3 regions but serves nothing.
+	// default: discovered (GlobalTableWitnesses), none with a static list
+	Witness multiregion.Region
+
+	// PartitionKey and SortKey name the key attributes. Setting
+	// PartitionKey together with Replicas makes New do no network call.
+	// default: discovered from DescribeTable's KeySchema
+	PartitionKey string
+	SortKey      string // default: discovered; "" when the table has none
+
+	// MetadataPrefix starts the names of the attributes the Table stamps
+	// on every item: <p>ver, <p>prev, <p>origin, <p>hlc, <p>lin.
+	// default: "_mr_"
+	MetadataPrefix string
+
+	// ConflictHandler receives every write that last writer wins
+	// discarded, once, from the detector's goroutines, one call at a time.
+	// When nil, conflicts go to the channel Table.Conflicts returns.
+	// default: nil (channel)
+	ConflictHandler func(Conflict)
+
+	// ConflictBuffer is the capacity of the Conflicts channel. A full
+	// channel blocks the stream readers (stream records wait 24 h on AWS).
+	// default: 256
+	ConflictBuffer int
+
+	// DisableConflictDetection starts no stream readers (MREC). MRSC tables
+	// never start them: MRSC has no silent conflicts.
+	// default: false
+	DisableConflictDetection bool
+
+	// StreamPollInterval is the pause between two GetRecords rounds that
+	// returned nothing. AWS allows 5 GetRecords per second per shard.
+	// default: 250ms
+	StreamPollInterval time.Duration
+
+	// ConflictSettle is how long a detected loss is held before delivery,
+	// so that evidence from other replicas can show it was not lost after
+	// all (three or more regions; see settle.go). Flush settles at once.
+	// default: the capability table's typical propagation (1s for MREC)
+	ConflictSettle time.Duration
+
+	// DedupCapacity bounds the set of lost version ids already reported
+	// (a ring: the oldest id is forgotten first). A conflict seen in
+	// several regions is reported once as long as its sightings are less
+	// than DedupCapacity conflicts apart. About 100 bytes per id.
+	// default: 65536
+	DedupCapacity int
+
+	// LineageDepth is how many ancestor version ids each item carries
+	// (<p>lin). The detector tells "overwrote a version it never saw" from
+	// "replication delivered two of my updates out of order" with it.
+	// default: 8
+	LineageDepth int
+
+	// VersionRetries bounds the local retries of a versioned write whose
+	// version check lost a race with another write in the same region.
+	// default: 8
+	VersionRetries int
+
+	// ConflictRetries bounds the retries of an MRSC write rejected with
+	// ReplicatedWriteConflictException (AWS marks it retry-safe), with
+	// exponential backoff from ConflictBackoff and full jitter.
+	// default: 5 retries, 20ms
+	ConflictRetries int
+	ConflictBackoff time.Duration // default: 20ms
+
+	// ConsistentRead makes Get, Query and BatchGet strongly consistent in
+	// the region that serves them (MRSC: current everywhere).
+	// default: false
+	ConsistentRead bool
+
+	// ReadYourWrites makes a Get of a key this Table wrote within
+	// PropagationWindow go to the region of that write, strongly
+	// consistent, or to a replica that already holds it (see ryw.go).
+	// default: false
+	ReadYourWrites bool
+
+	// PropagationWindow is how long after a write ReadYourWrites routes.
+	// default: the capability table's typical propagation (1s for MREC)
+	PropagationWindow time.Duration
+
+	// RYWTrackedKeys bounds the keys ReadYourWrites remembers.
+	// default: 10000
+	RYWTrackedKeys int
+
+	// AttemptTimeout bounds one attempt in one region; an attempt that
+	// times out is a regional failure (outcome unknown for writes).
+	// default: 0 (none: the caller's context and the HTTP client decide)
+	AttemptTimeout time.Duration
+
+	// Clock drives the hybrid logical clock stamped on items.
+	// default: the multiregion.Client's clock
+	Clock multiregion.Clock
+
+	// NewClient builds the DynamoDB client of one region from the
+	// multiregion.Client's per-region config. Built once per region in New.
+	// default: dynamodb.NewFromConfig(cfg, ClientOptions...)
+	NewClient func(region multiregion.Region, cfg aws.Config) API
+
+	// ClientOptions apply to every default regional DynamoDB client, e.g.
+	// func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }.
+	// default: none
+	ClientOptions []func(*dynamodb.Options)
+
+	// NewStreamsClient builds the DynamoDB Streams client of one region.
+	// default: dynamodbstreams.NewFromConfig(cfg, StreamsClientOptions...)
+	NewStreamsClient func(region multiregion.Region, cfg aws.Config) StreamsAPI
+
+	// StreamsClientOptions apply to every default Streams client.
+	// default: none
+	StreamsClientOptions []func(*dynamodbstreams.Options)
+
+	// Logger receives stream reader errors at Warn and failovers at Debug.
+	// default: discards everything
+	Logger *slog.Logger
+}
+
+// WithReplicas sets a static replica list.
+func WithReplicas(regions ...multiregion.Region) func(*Options) {
+	return func(o *Options) { o.Replicas = append([]multiregion.Region(nil), regions...) }
+}
+
+// WithKeys names the key attributes (sortKey may be "").
+func WithKeys(partitionKey, sortKey string) func(*Options) {
+	return func(o *Options) { o.PartitionKey, o.SortKey = partitionKey, sortKey }
+}
+
+// WithConsistency sets the consistency mode.
+func WithConsistency(c Consistency) func(*Options) {
+	return func(o *Options) { o.Consistency = c }
+}
+
+// WithConflictHandler sets Options.ConflictHandler.
+func WithConflictHandler(h func(Conflict)) func(*Options) {
+	return func(o *Options) { o.ConflictHandler = h }
+}
+
+// WithClientOptions appends options for every regional DynamoDB client.
+func WithClientOptions(fns ...func(*dynamodb.Options)) func(*Options) {
+	return func(o *Options) { o.ClientOptions = append(o.ClientOptions, fns...) }
+}
+
+func (o Options) copy() Options {
+	o.Replicas = append([]multiregion.Region(nil), o.Replicas...)
+	o.ClientOptions = slices.Clone(o.ClientOptions)
+	o.StreamsClientOptions = slices.Clone(o.StreamsClientOptions)
+	return o
+}
+
+// resolveOptions fills the zero fields; validate has run before.
+func resolveOptions(o *Options, mr *multiregion.Client) {
+	resolveTuning(o)
+	resolveClients(o)
+	if o.Clock == nil {
+		o.Clock = mr.Options().Clock
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+func resolveTuning(o *Options) {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&o.ConflictBuffer, DefaultConflictBuffer)
+	def(&o.DedupCapacity, DefaultDedupCapacity)
+	def(&o.LineageDepth, DefaultLineageDepth)
+	def(&o.VersionRetries, DefaultVersionRetries)
+	def(&o.ConflictRetries, DefaultConflictRetries)
+	def(&o.RYWTrackedKeys, DefaultRYWTrackedKeys)
+	if o.MetadataPrefix == "" {
+		o.MetadataPrefix = DefaultMetadataPrefix
+	}
+	if o.StreamPollInterval == 0 {
+		o.StreamPollInterval = DefaultStreamPollInterval
+	}
+	if o.ConflictBackoff == 0 {
+		o.ConflictBackoff = DefaultConflictBackoff
+	}
+	c, _ := multiregion.Capability(multiregion.DynamoDBMREC)
+	if o.PropagationWindow == 0 {
+		o.PropagationWindow = c.TypicalPropagation
+	}
+	if o.ConflictSettle == 0 {
+		o.ConflictSettle = c.TypicalPropagation
+	}
+}
+
+func resolveClients(o *Options) {
+	if o.NewClient == nil {
+		fns := o.ClientOptions
+		o.NewClient = func(_ multiregion.Region, cfg aws.Config) API { return dynamodb.NewFromConfig(cfg, fns...) }
+	}
+	if o.NewStreamsClient == nil {
+		fns := o.StreamsClientOptions
+		o.NewStreamsClient = func(_ multiregion.Region, cfg aws.Config) StreamsAPI {
+			return dynamodbstreams.NewFromConfig(cfg, fns...)
+		}
+	}
+}
+
+// validate checks the fields that are set.
+func (o *Options) validate() error {
+	bad := func(field, reason string) error { return &OptionError{Field: field, Reason: reason} }
+	switch {
+	case o.Consistency < ConsistencyAuto || o.Consistency > MRSC:
+		return bad("Consistency", "unknown mode")
+	case o.ConflictBuffer < 0, o.DedupCapacity < 0, o.LineageDepth < 0, o.VersionRetries < 0,
+		o.ConflictRetries < 0, o.RYWTrackedKeys < 0:
+		return bad("ConflictBuffer/DedupCapacity/LineageDepth/VersionRetries/ConflictRetries/RYWTrackedKeys", "must not be negative")
+	case o.StreamPollInterval < 0, o.ConflictBackoff < 0, o.PropagationWindow < 0, o.AttemptTimeout < 0, o.ConflictSettle < 0:
+		return bad("StreamPollInterval/ConflictBackoff/PropagationWindow/AttemptTimeout/ConflictSettle", "must not be negative")
+	case o.SortKey != "" && o.PartitionKey == "":
+		return bad("SortKey", "set without PartitionKey")
+	case o.Witness != "" && len(o.Replicas) == 0:
+		return bad("Witness", "only with a static Replicas list")
+	}
+	return nil
+}

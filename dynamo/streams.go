@@ -1,0 +1,301 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	sttypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/regionkit/multiregion"
+)
+
+// detector reads the stream of every replica (DynamoDB Streams with
+// NEW_AND_OLD_IMAGES, which carries replicated writes too) and reports
+// lost writes. One goroutine per region; stop ends them all.
+type detector struct {
+	table  string
+	names  metaNames
+	keys   keySchema
+	poll   time.Duration
+	log    logger
+	out    chan Conflict
+	deliv  *delivery
+	settle *settler
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	readers []*streamReader
+}
+
+type logger interface {
+	Warn(msg string, args ...any)
+	Debug(msg string, args ...any)
+}
+
+// streamReader follows the shards of one region's stream.
+type streamReader struct {
+	d      *detector
+	region multiregion.Region
+	api    StreamsAPI
+	arn    string
+	shards map[string]*shardState
+	// idle counts polling rounds that returned no record (for Flush).
+	idle atomic.Uint64
+}
+
+type shardState struct {
+	iter    *string
+	lastSeq string
+}
+
+// startDetector finds each replica's stream and positions a reader at its
+// end (LATEST), before New returns: every write made after New is seen.
+// Losses that happened while no detector ran are not reported.
+func startDetector[T any](ctx context.Context, t *Table[T]) (*detector, error) {
+	o := t.opts
+	d := &detector{table: t.name, names: t.meta, keys: t.keys, poll: o.StreamPollInterval, log: o.Logger}
+	runCtx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	d.deliv = &delivery{seen: newDedupSet(o.DedupCapacity), handler: o.ConflictHandler, done: runCtx.Done()}
+	d.settle = newSettler(o.ConflictSettle, o.DedupCapacity)
+	if o.ConflictHandler == nil {
+		d.out = make(chan Conflict, o.ConflictBuffer)
+		d.deliv.out = d.out
+	}
+	for _, r := range t.replicas {
+		arn, err := t.streamARN(ctx, r)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		sr := &streamReader{d: d, region: r, api: o.NewStreamsClient(r, t.mr.Config(r)), arn: arn, shards: map[string]*shardState{}}
+		if err := sr.openShards(ctx, sttypes.ShardIteratorTypeLatest, ""); err != nil {
+			cancel()
+			return nil, &multiregion.RegionError{Region: r, Op: "dynamo.New (stream)", Err: err}
+		}
+		d.readers = append(d.readers, sr)
+	}
+	for _, sr := range d.readers {
+		d.wg.Add(1)
+		go sr.run(runCtx)
+	}
+	return d, nil
+}
+
+// stop ends every reader, waits for them, and closes the channel.
+func (d *detector) stop() {
+	d.cancel()
+	d.wg.Wait()
+	d.deliv.close()
+}
+
+// streamARN asks region r for its stream of the table and checks it
+// carries both images.
+func (t *Table[T]) streamARN(ctx context.Context, r multiregion.Region) (string, error) {
+	start := time.Now()
+	out, err := t.clients[r].DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &t.name})
+	if err = t.report(ctx, r, start, err, false); err != nil {
+		if ae := err.(*attemptError); ae.class == classNoReplica {
+			return "", &NoReplicaError{Table: t.name, Region: r, Replicas: t.Replicas(), Err: ae.err}
+		}
+		return "", &multiregion.RegionError{Region: r, Op: "dynamo.New (DescribeTable)", Err: cause(err)}
+	}
+	td := out.Table
+	switch {
+	case td == nil || td.LatestStreamArn == nil:
+		return "", &StreamError{Table: t.name, Region: r, Reason: "the table has no stream"}
+	case td.StreamSpecification != nil && td.StreamSpecification.StreamViewType != types.StreamViewTypeNewAndOldImages:
+		return "", &StreamError{Table: t.name, Region: r, Reason: "stream view type is " + string(td.StreamSpecification.StreamViewType)}
+	}
+	return *td.LatestStreamArn, nil
+}
+
+// openShards lists the stream's shards and opens an iterator of type typ
+// on each open one (or, with parent set, on the children of parent).
+func (sr *streamReader) openShards(ctx context.Context, typ sttypes.ShardIteratorType, parent string) error {
+	in := &dynamodbstreams.DescribeStreamInput{StreamArn: &sr.arn}
+	for {
+		out, err := sr.api.DescribeStream(ctx, in)
+		if err != nil {
+			return err
+		}
+		desc := out.StreamDescription
+		if desc == nil {
+			return errors.New("DescribeStream returned no description")
+		}
+		for _, sh := range desc.Shards {
+			id := aws.ToString(sh.ShardId)
+			if _, known := sr.shards[id]; known {
+				continue
+			}
+			closed := sh.SequenceNumberRange != nil && sh.SequenceNumberRange.EndingSequenceNumber != nil
+			if (parent == "" && closed) || (parent != "" && aws.ToString(sh.ParentShardId) != parent) {
+				continue
+			}
+			it, err := sr.api.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: &sr.arn, ShardId: &id, ShardIteratorType: typ})
+			if err != nil {
+				return err
+			}
+			sr.shards[id] = &shardState{iter: it.ShardIterator}
+		}
+		if desc.LastEvaluatedShardId == nil {
+			return nil
+		}
+		in.ExclusiveStartShardId = desc.LastEvaluatedShardId
+	}
+}
+
+// run polls every shard until ctx ends, pausing StreamPollInterval after a
+// round that returned nothing and backing off on errors.
+func (sr *streamReader) run(ctx context.Context) {
+	defer sr.d.wg.Done()
+	backoff := sr.d.poll
+	for ctx.Err() == nil {
+		got, err := sr.round(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			sr.d.log.Warn("dynamo: stream reader", "table", sr.d.table, "region", string(sr.region), "error", err)
+			backoff = min(2*backoff, 30*time.Second)
+			_ = sleep(ctx, backoff)
+		}
+		sr.d.deliverDue(false)
+		if got == 0 && err == nil {
+			backoff = sr.d.poll
+			sr.idle.Add(1)
+			_ = sleep(ctx, sr.d.poll)
+		}
+	}
+}
+
+// deliverDue delivers the claims whose settle window ended (all with force).
+func (d *detector) deliverDue(force bool) {
+	for _, c := range d.settle.settle(time.Now(), force) {
+		if !d.deliv.deliver(c) {
+			return
+		}
+	}
+}
+
+// round reads each shard once and returns how many records it processed.
+func (sr *streamReader) round(ctx context.Context) (int, error) {
+	got := 0
+	for id, sh := range sr.shards {
+		out, err := sr.api.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: sh.iter, Limit: aws.Int32(1000)})
+		if err != nil {
+			return got, sr.recover(ctx, id, sh, err)
+		}
+		for i := range out.Records {
+			sr.process(&out.Records[i])
+			if sq := out.Records[i].Dynamodb; sq != nil && sq.SequenceNumber != nil {
+				sh.lastSeq = *sq.SequenceNumber
+			}
+		}
+		got += len(out.Records)
+		sh.iter = out.NextShardIterator
+		if sh.iter == nil { // the shard closed: follow its children from their start
+			delete(sr.shards, id)
+			if err := sr.openShards(ctx, sttypes.ShardIteratorTypeTrimHorizon, id); err != nil {
+				return got, err
+			}
+		}
+	}
+	return got, nil
+}
+
+// recover re-opens a shard iterator that expired (15 minutes on AWS)
+// after the last record read.
+func (sr *streamReader) recover(ctx context.Context, id string, sh *shardState, err error) error {
+	var expired *sttypes.ExpiredIteratorException
+	if !errors.As(err, &expired) {
+		return err
+	}
+	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: &sr.arn, ShardId: &id, ShardIteratorType: sttypes.ShardIteratorTypeLatest}
+	if sh.lastSeq != "" {
+		in.ShardIteratorType, in.SequenceNumber = sttypes.ShardIteratorTypeAfterSequenceNumber, &sh.lastSeq
+	}
+	out, gerr := sr.api.GetShardIterator(ctx, in)
+	if gerr != nil {
+		return gerr
+	}
+	sh.iter = out.ShardIterator
+	return nil
+}
+
+// process judges one record. Only MODIFY has both images; INSERT (no old
+// version) and REMOVE (no new one) cannot show a lost write, but every new
+// image is evidence that its ancestors live on (see settler).
+func (sr *streamReader) process(rec *sttypes.Record) {
+	if rec.Dynamodb == nil || rec.EventName == sttypes.OperationTypeRemove {
+		return
+	}
+	if rec.EventName == sttypes.OperationTypeInsert {
+		if newImg, err := attributevalue.FromDynamoDBStreamsMap(rec.Dynamodb.NewImage); err == nil {
+			sr.d.settle.witness(sr.d.names.parse(newImg))
+		}
+		return
+	}
+	oldImg, err1 := attributevalue.FromDynamoDBStreamsMap(rec.Dynamodb.OldImage)
+	newImg, err2 := attributevalue.FromDynamoDBStreamsMap(rec.Dynamodb.NewImage)
+	if err1 != nil || err2 != nil {
+		sr.d.log.Warn("dynamo: unreadable stream record", "region", string(sr.region), "error", errors.Join(err1, err2))
+		return
+	}
+	lost, winner, anc, ok := judge(sr.d.names, oldImg, newImg)
+	sr.d.settle.witness(winner)
+	if !ok {
+		return
+	}
+	key, _ := sr.d.keys.extract("dynamo.detector", newImg)
+	sr.d.settle.claim(Conflict{
+		Table: sr.d.table, Key: key,
+		Lost:          Version{Meta: lost, Item: oldImg},
+		Winner:        Version{Meta: winner, Item: newImg},
+		LostAncestors: anc, SeenIn: sr.region,
+		SequenceNumber: aws.ToString(rec.Dynamodb.SequenceNumber),
+		DetectedAt:     time.Now(),
+	}, time.Now())
+}
+
+// Flush waits until every stream reader has completed a polling round
+// that started after the call and returned nothing, then settles every
+// pending claim at once (see settler) and delivers the conflicts: every
+// change applied in every replica before Flush was called has been judged.
+// Call it once replication is quiet (tests, shutdown); before, a claim
+// could be settled before the evidence that would drop it arrives.
+// Without a detector it returns at once.
+func (t *Table[T]) Flush(ctx context.Context) error {
+	if t.det == nil {
+		return nil
+	}
+	target := make([]uint64, len(t.det.readers))
+	for i, sr := range t.det.readers {
+		target[i] = sr.idle.Load() + 2
+	}
+	for {
+		done := true
+		for i, sr := range t.det.readers {
+			if sr.idle.Load() < target[i] {
+				done = false
+			}
+		}
+		if done {
+			t.det.deliverDue(true)
+			return nil
+		}
+		if t.closed.Load() {
+			return ErrClosed
+		}
+		if err := sleep(ctx, time.Millisecond); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/regionkit/multiregion"
+)
+
+// Update applies upd to the item with key (creating it if absent, as
+// UpdateItem does) in the nearest healthy replica and returns the item as
+// it is after the update. A CallOptions.Condition is ANDed with the
+// Table's version check; when it fails the error matches ErrConditionFailed.
+//
+// Like Put, Update reads the current version first and conditions the
+// write on it (one extra strongly consistent read). Update is treated as
+// non-idempotent (SET n = n + 1 must not run twice): a regional failure
+// with an unknown outcome is returned as
+// *multiregion.RegionError{OutcomeUnknown: true}, never replayed elsewhere.
+func (t *Table[T]) Update(ctx context.Context, key any, upd expression.UpdateBuilder, optFns ...func(*CallOptions)) (Item[T], error) {
+	const op = "dynamo.Update"
+	co, err := t.callOptions(op, optFns)
+	if err != nil {
+		return Item[T]{}, err
+	}
+	k, err := t.keyFrom(op, key)
+	if err != nil {
+		return Item[T]{}, err
+	}
+	b := expression.NewBuilder().WithUpdate(upd)
+	if co.Condition != nil {
+		b = b.WithCondition(*co.Condition)
+	}
+	expr, err := b.Build()
+	if err != nil {
+		return Item[T]{}, &InputError{Op: op, Reason: "bad update or condition expression", Err: err}
+	}
+	var raw map[string]types.AttributeValue
+	var meta Meta
+	r, err := t.route(ctx, op, opConditional, co.Region, "", func(ctx context.Context, r multiregion.Region, api API) error {
+		var err error
+		raw, meta, err = t.versionedUpdate(ctx, op, r, api, k, expr)
+		return err
+	})
+	if err != nil {
+		return Item[T]{}, err
+	}
+	if t.ryw != nil {
+		t.ryw.record(t.keys.keyString(k), r, meta.Version, false, t.opts.Clock.Now())
+	}
+	return t.decodeItem(op, r, raw)
+}
+
+// versionedUpdate runs one UpdateItem in r conditioned on the version it
+// reads first, retrying locally when only the version check failed.
+func (t *Table[T]) versionedUpdate(ctx context.Context, op string, r multiregion.Region, api API, key map[string]types.AttributeValue, expr expression.Expression) (map[string]types.AttributeValue, Meta, error) {
+	userCond := expr.Condition()
+	for try := 0; ; try++ {
+		seen, err := t.readMeta(ctx, r, api, key)
+		if err != nil {
+			return nil, Meta{}, err
+		}
+		m := t.nextMeta(r, seen)
+		in := t.updateInput(key, expr, seen.Version, m)
+		start := time.Now()
+		out, err := api.UpdateItem(ctx, in)
+		if err = t.report(ctx, r, start, err, true); err == nil {
+			return out.Attributes, m, nil
+		}
+		if !isConditionFailed(err) {
+			return nil, Meta{}, err
+		}
+		if userCond != nil {
+			// Which half failed? If the version is unchanged, the caller's.
+			again, rerr := t.readMeta(ctx, r, api, key)
+			if rerr == nil && again.Version == seen.Version {
+				return nil, Meta{}, &ConditionFailedError{Op: op, Region: r, Err: cause(err)}
+			}
+		}
+		if try >= t.opts.VersionRetries {
+			return nil, Meta{}, &OpError{Op: op, Region: r, Err: fmt.Errorf("item changed under %d consecutive writes in this region: %w", try+1, cause(err))}
+		}
+	}
+}
+
+// updateInput merges the caller's expression with the metadata stamp and
+// the version condition. The builder's placeholders are #0.. and :0..;
+// the Table's are #mr_* and :mr_*, so they cannot collide.
+func (t *Table[T]) updateInput(key map[string]types.AttributeValue, expr expression.Expression, seen string, m Meta) *dynamodb.UpdateItemInput {
+	cond, names, values := t.versionCondition(seen)
+	names = mergeMaps(names, expr.Names())
+	values = mergeMaps(values, expr.Values())
+	names["#mr_o"], names["#mr_h"] = t.meta.origin, t.meta.hlc
+	values[":mr_v"] = &types.AttributeValueMemberS{Value: m.Version}
+	values[":mr_o"] = &types.AttributeValueMemberS{Value: string(m.Origin)}
+	values[":mr_h"] = &types.AttributeValueMemberS{Value: m.HLC.String()}
+	set := "#mr_v = :mr_v, #mr_o = :mr_o, #mr_h = :mr_h"
+	if m.Prev != "" {
+		names["#mr_p"], names["#mr_l"] = t.meta.prev, t.meta.lin
+		values[":mr_p"] = &types.AttributeValueMemberS{Value: m.Prev}
+		values[":mr_l"] = &types.AttributeValueMemberS{Value: strings.Join(m.Lineage, ",")}
+		set += ", #mr_p = :mr_p, #mr_l = :mr_l"
+	}
+	if c := expr.Condition(); c != nil {
+		cond = "(" + *c + ") AND (" + cond + ")"
+	}
+	return &dynamodb.UpdateItemInput{
+		TableName: &t.name, Key: key,
+		UpdateExpression:          aws.String(mergeSet(aws.ToString(expr.Update()), set)),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllNew,
+	}
+}
+
+// mergeSet adds assignments to the SET clause of an update expression as
+// the expression package renders it ("SET a, b\nREMOVE c\n"): a clause
+// keyword may appear only once.
+func mergeSet(update, assignments string) string {
+	lines := strings.Split(strings.TrimSpace(update), "\n")
+	for i, l := range lines {
+		if rest, ok := strings.CutPrefix(l, "SET "); ok {
+			lines[i] = "SET " + assignments + ", " + rest
+			return strings.Join(lines, " ")
+		}
+	}
+	return "SET " + assignments + " " + strings.Join(lines, " ")
+}
+
+func mergeMaps[V any](dst, src map[string]V) map[string]V {
+	if dst == nil {
+		dst = make(map[string]V, len(src)+6)
+	}
+	maps.Copy(dst, src)
+	return dst
+}
