@@ -21,6 +21,9 @@ var (
 	ErrWriteRegion = errors.New("multiregion: region does not accept writes")
 	// ErrClosed: the Client was closed.
 	ErrClosed = errors.New("multiregion: client closed")
+	// ErrOutcomeUnknown: a request was sent and no answer came back; it may
+	// have been applied. Matched by a *RegionError with OutcomeUnknown set.
+	ErrOutcomeUnknown = errors.New("multiregion: outcome unknown")
 )
 
 // InvalidRegionError reports a malformed region name.
@@ -119,6 +122,9 @@ func (e *RegionError) Error() string {
 
 // Unwrap returns the cause.
 func (e *RegionError) Unwrap() error { return e.Err }
+
+// Is matches ErrOutcomeUnknown when the outcome is unknown.
+func (e *RegionError) Is(target error) bool { return target == ErrOutcomeUnknown && e.OutcomeUnknown }
 
 // WriteRegionError reports a write directed at a region that is not the
 // store's writer. It is returned before any network traffic.

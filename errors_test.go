@@ -26,9 +26,12 @@ func TestRegionError(t *testing.T) {
 	assert.Contains(t, msg, "dynamo.Put")
 	assert.Contains(t, msg, "connection reset")
 	assert.NotContains(t, msg, "outcome unknown")
+	assert.NotErrorIs(t, err, multiregion.ErrOutcomeUnknown)
 
 	err.OutcomeUnknown = true
 	assert.Contains(t, err.Error(), "outcome unknown")
+	assert.ErrorIs(t, fmt.Errorf("wrapped: %w", err), multiregion.ErrOutcomeUnknown)
+	assert.ErrorIs(t, err, cause, "the cause is still found through Unwrap")
 }
 
 func TestWriteRegionError(t *testing.T) {
