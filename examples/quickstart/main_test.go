@@ -1,0 +1,39 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestQuickstart runs the whole demo and checks the story it tells: the
+// nearest region, the reroute, the typed error, the recovery, the failover
+// of a read and the surfaced conflict.
+func TestQuickstart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	if err := run(ctx, &out); err != nil {
+		t.Fatalf("quickstart: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"nearest region: us-east-1",
+		"rerouted to us-west-2",
+		"us-east-1 ejected after",
+		"no healthy region among [us-east-1]",
+		"us-east-1 is nearest again",
+		"table profiles: MREC",
+		"written in us-east-1",
+		"served by us-west-2",
+		"CONFLICT surfaced",
+	} {
+		if !bytes.Contains(out.Bytes(), []byte(want)) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
