@@ -11,6 +11,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"time"
@@ -39,13 +40,13 @@ const (
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	if err := run(context.Background(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "globaltable:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context) error {
+func run(ctx context.Context, out io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 
@@ -89,7 +90,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer docs.Close()
-	fmt.Printf("table %s: %s, replicas %v\n", docs.Name(), docs.Consistency(), docs.Replicas())
+	fmt.Fprintf(out, "table %s: %s, replicas %v\n", docs.Name(), docs.Consistency(), docs.Replicas())
 
 	if _, err := docs.Put(ctx, Doc{ID: "readme", Title: "Draft", By: "nobody"}, dynamo.InRegion(virginia)); err != nil {
 		return err
@@ -111,8 +112,8 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("alice wrote version %.8s in %s\n", alice.Version, alice.Origin)
-	fmt.Printf("bob   wrote version %.8s in %s\n", bob.Version, bob.Origin)
+	fmt.Fprintf(out, "alice wrote version %.8s in %s\n", alice.Version, alice.Origin)
+	fmt.Fprintf(out, "bob   wrote version %.8s in %s\n", bob.Version, bob.Origin)
 
 	// Replication converges on one version everywhere, silently.
 	emu.ResumeReplication(string(virginia))
@@ -125,7 +126,7 @@ func run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%s now reads %q by %s\n", r, it.Value.Title, it.Value.By)
+		fmt.Fprintf(out, "%s now reads %q by %s\n", r, it.Value.Title, it.Value.By)
 	}
 
 	// The adapter saw the overwrite in the replicas' streams.
@@ -133,10 +134,10 @@ func run(ctx context.Context) error {
 	case c := <-docs.Conflicts():
 		lost, _ := dynamo.DecodeVersion[Doc](c.Lost)
 		won, _ := dynamo.DecodeVersion[Doc](c.Winner)
-		fmt.Printf("CONFLICT on %s (seen in %s): last writer wins discarded an edit\n", lost.ID, c.SeenIn)
-		fmt.Printf("  lost:   %q by %s, version %.8s from %s at %s\n", lost.Title, lost.By, c.Lost.Version, c.Lost.Origin, c.Lost.HLC.Time().Format(time.StampMicro))
-		fmt.Printf("  winner: %q by %s, version %.8s from %s at %s\n", won.Title, won.By, c.Winner.Version, c.Winner.Origin, c.Winner.HLC.Time().Format(time.StampMicro))
-		fmt.Println("  both replaced version", shortID(c.Winner.Prev), "- neither writer saw the other")
+		fmt.Fprintf(out, "CONFLICT on %s (seen in %s): last writer wins discarded an edit\n", lost.ID, c.SeenIn)
+		fmt.Fprintf(out, "  lost:   %q by %s, version %.8s from %s at %s\n", lost.Title, lost.By, c.Lost.Version, c.Lost.Origin, c.Lost.HLC.Time().Format(time.StampMicro))
+		fmt.Fprintf(out, "  winner: %q by %s, version %.8s from %s at %s\n", won.Title, won.By, c.Winner.Version, c.Winner.Origin, c.Winner.HLC.Time().Format(time.StampMicro))
+		fmt.Fprintln(out, "  both replaced version", shortID(c.Winner.Prev), "- neither writer saw the other")
 	case <-time.After(5 * time.Second):
 		return fmt.Errorf("no conflict surfaced")
 	}
