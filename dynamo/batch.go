@@ -58,7 +58,7 @@ func (t *Table[T]) BatchGet(ctx context.Context, keys []any, optFns ...func(*Cal
 		if err != nil {
 			return nil, err
 		}
-		for _, raw := range got {
+		for _, raw := range t.meta.visible(got) { // deleted items are absent
 			it, err := t.decodeItem(op, r, raw)
 			if err != nil {
 				return nil, err
@@ -108,7 +108,7 @@ type metaProjection struct {
 }
 
 func (t *Table[T]) metaProjection() *metaProjection {
-	p := &metaProjection{expr: "#pk, #v, #l", names: map[string]string{"#v": t.meta.ver, "#l": t.meta.lin, "#pk": t.keys.pk}}
+	p := &metaProjection{expr: "#pk, #v, #l, #d", names: map[string]string{"#v": t.meta.ver, "#l": t.meta.lin, "#d": t.meta.del, "#pk": t.keys.pk}}
 	if t.keys.sk != "" {
 		p.expr += ", #sk"
 		p.names["#sk"] = t.keys.sk
@@ -201,17 +201,19 @@ func (t *Table[T]) batchRequests(op string, puts []T, deletes []any) ([]writeReq
 }
 
 // batchWriteIn stamps and writes reqs in r and returns the requests not
-// yet applied (all of them after a failed call).
+// yet applied (all of them after a failed call). In MREC a delete is a
+// tombstone put (tombstone.go), or nothing if the item is absent or
+// already deleted; in MRSC a DeleteRequest.
 func (t *Table[T]) batchWriteIn(ctx context.Context, r multiregion.Region, api API, reqs []writeReq, metas []Meta) ([]writeReq, error) {
-	var putKeys []map[string]types.AttributeValue
+	var readKeys []map[string]types.AttributeValue
 	for _, w := range reqs {
-		if w.put >= 0 {
-			putKeys = append(putKeys, w.key)
+		if w.put >= 0 || t.mode != MRSC {
+			readKeys = append(readKeys, w.key)
 		}
 	}
 	seen := map[string]Meta{}
-	if len(putKeys) > 0 {
-		items, _, err := t.batchGetIn(ctx, r, api, putKeys, true, t.metaProjection())
+	if len(readKeys) > 0 {
+		items, _, err := t.batchGetIn(ctx, r, api, readKeys, true, t.metaProjection())
 		if err != nil {
 			return reqs, err
 		}
@@ -224,15 +226,21 @@ func (t *Table[T]) batchWriteIn(ctx context.Context, r multiregion.Region, api A
 	for _, w := range reqs {
 		ks := t.keys.keyString(w.key)
 		byReq[ks] = w
-		if w.put < 0 {
+		switch cur, exists := seen[ks]; {
+		case w.put < 0 && t.mode == MRSC:
 			wrs = append(wrs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: w.key}})
-			continue
+		case w.put < 0 && (!exists || cur.Deleted):
+			// nothing to delete
+		case w.put < 0:
+			item, _ := t.tombstone(r, w.key, cur)
+			wrs = append(wrs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+		default:
+			m := t.nextMeta(r, cur)
+			item := maps.Clone(w.item)
+			t.meta.stamp(item, m)
+			metas[w.put] = m
+			wrs = append(wrs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
 		}
-		m := t.nextMeta(r, seen[ks])
-		item := maps.Clone(w.item)
-		t.meta.stamp(item, m)
-		metas[w.put] = m
-		wrs = append(wrs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
 	}
 	for try := 0; len(wrs) > 0; try++ {
 		out, err := api.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{t.name: wrs}})

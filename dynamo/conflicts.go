@@ -21,6 +21,8 @@ type Conflict struct {
 	Key map[string]types.AttributeValue
 	// Lost is the discarded version, Winner the one that overwrote it
 	// where it was seen (which may itself lose later: reported separately).
+	// Either may be a delete: a tombstone, with Meta.Deleted set and an
+	// Item holding only the key and metadata (tombstone.go).
 	Lost, Winner Version
 	// LostAncestors are versions lost along with Lost: its ancestors the
 	// winner never saw (a local update of a version that then lost). Each

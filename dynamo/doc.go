@@ -60,9 +60,33 @@
 // write; see Put). A loss is held for Options.ConflictSettle before
 // delivery, so that, with three or more replicas, a version overwritten in
 // one region but carried on by its own successor elsewhere is not reported
-// (settle.go). Losses that involve a delete are not visible (a REMOVE
-// record has no new image), nor are losses that happened while no Table
-// watched the streams (readers start at the stream's end).
+// (settle.go).
+//
+// Deletes: a REMOVE record has no new image and erases the item's lineage,
+// so a delete that lost, or a write lost to a delete, would leave no trace.
+// In MREC a Delete (and a BatchWrite delete) therefore writes a tombstone:
+// a version like any other (new id, Prev = the version deleted, origin,
+// HLC) with <prefix>del = true, written with a PutItem conditioned on the
+// version read first. Losses involving deletes are then MODIFY records
+// judged by the same rule, both ways: Conflict.Winner.Deleted is a write
+// lost to a delete, Conflict.Lost.Deleted a delete undone by a concurrent
+// write. Cost per Delete: one strongly consistent read of the projected
+// metadata and one PutItem of the small tombstone (replicated like any
+// write) in place of a DeleteItem, plus the tombstone's storage until a
+// later write replaces it or DynamoDB TTL removes it (Options.TombstoneTTL).
+// Get, BatchGet, TransactGet and Query never return a tombstone; Put,
+// Update and PutIfVersion(item, "") replace one, naming it as Prev; a
+// caller's condition evaluated on one sees no item (tombstone.go). Not
+// surfaced: deletes inside TransactWrite (TxDelete is a plain delete), and
+// deletes that bypass the Table or TTL removals (REMOVE records).
+//
+// Stream position: by default a Table starts reading each shard at its end
+// (LATEST), so losses that happen while no Table reads the streams are
+// missed. Options.Checkpointer saves, per shard, the last record whose
+// conflicts were delivered; a new Table resumes after it (at least once:
+// after a crash a conflict may be delivered again, with the same
+// Lost.Version). Options.StreamStart = StreamStartTrimHorizon reads the
+// retained 24 hours of shards without a checkpoint (checkpoint.go).
 //
 // # Read-your-writes
 //

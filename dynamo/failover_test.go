@@ -154,7 +154,7 @@ func TestReadsAndPutsFailOverOnOutage(t *testing.T) {
 	// Pinned calls do not fail over.
 	_, err = tb.Get(ctx, Doc{PK: "f", SK: 1}, dynamo.InRegion(use1))
 	var re *multiregion.RegionError
-	if !errors.As(err, &re) || re.Region != use1 || re.OutcomeUnknown {
+	if !errors.As(err, &re) || re.Region != use1 || re.OutcomeUnknown || errors.Is(err, multiregion.ErrOutcomeUnknown) {
 		t.Fatalf("pinned Get in a down region: err = %v", err)
 	}
 }
@@ -172,6 +172,9 @@ func TestConditionalWriteWithUnknownOutcomeIsNotReplayed(t *testing.T) {
 	}
 	if !errors.Is(err, boom) {
 		t.Fatalf("err does not wrap the SDK error: %v", err)
+	}
+	if !errors.Is(err, multiregion.ErrOutcomeUnknown) {
+		t.Fatalf("err does not match multiregion.ErrOutcomeUnknown: %v", err)
 	}
 	if n := fakes[euw1].count("UpdateItem") + fakes[euw1].count("GetItem"); n != 0 {
 		t.Fatalf("eu-west-1 got %d calls: the conditional write was replayed", n)

@@ -14,8 +14,8 @@ import (
 // Get reads the item with key from the nearest healthy replica, failing
 // over to the next one on a regional failure. key is a T with its key
 // fields set, any value that marshals to a map holding the key attributes,
-// or a map[string]types.AttributeValue. A missing item is an error that
-// matches ErrNotFound.
+// or a map[string]types.AttributeValue. A missing or deleted item is an
+// error that matches ErrNotFound.
 //
 // MREC reads may be stale until replication catches up (usually under a
 // second, no SLA); with Options.ReadYourWrites a key this Table wrote
@@ -59,7 +59,7 @@ func (t *Table[T]) Get(ctx context.Context, key any, optFns ...func(*CallOptions
 	if err != nil {
 		return out, err
 	}
-	if raw == nil {
+	if raw == nil || t.meta.isTombstone(raw) { // a deleted item (tombstone.go)
 		return out, &OpError{Op: op, Region: r, Err: ErrNotFound}
 	}
 	return t.decodeItem(op, r, raw)

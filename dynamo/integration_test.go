@@ -23,9 +23,10 @@ import (
 // TestDynaliteAcceptsEveryRequestShape runs every request shape the
 // adapter sends (projected consistent GetItem, conditional PutItem with
 // attribute_not_exists and with a version match, UpdateItem with the
-// merged SET clause and an ANDed caller condition, conditional DeleteItem
-// with ALL_OLD, Query with key condition, filter, limit, descending and
-// paging, BatchGetItem with a projection, BatchWriteItem) against the
+// merged SET clause and an ANDed caller condition, Delete as a tombstone
+// PutItem with an ANDed caller condition, Query with key condition,
+// filter (ANDed with the tombstone filter), limit, descending and paging,
+// BatchGetItem with a projection, BatchWriteItem) against the
 // lab's dynalite, a DynamoDB implementation other than the emulator.
 // dynalite has no replication, streams or transactions: one region, a
 // static replica list, no conflict detection.

@@ -12,7 +12,8 @@ import (
 )
 
 // Meta is the version metadata the Table stamps on every item it writes,
-// in attributes named Options.MetadataPrefix + ver, prev, origin, hlc, lin.
+// in attributes named Options.MetadataPrefix + ver, prev, origin, hlc, lin
+// (and del, exp on a tombstone: see tombstone.go).
 // It is how lost writes are detected: a version that replaced something
 // other than the version it overwrote was written without seeing it.
 // Meta is a plain value.
@@ -29,6 +30,9 @@ type Meta struct {
 	// Lineage lists ancestor versions, newest first (Prev first), at most
 	// Options.LineageDepth of them.
 	Lineage []string
+	// Deleted marks a tombstone: the version a Delete wrote (MREC). Reads
+	// treat it as no item; in a Conflict it is a delete that won or lost.
+	Deleted bool
 }
 
 // descendsFrom reports whether m is id or was written after id was seen.
@@ -54,16 +58,19 @@ type Item[T any] struct {
 }
 
 // metaNames are the metadata attribute names for one prefix.
+// del marks a tombstone, exp is its DynamoDB TTL time (Options.TombstoneTTL)
+// and none is a name no item ever has (see absentKeyNames).
 type metaNames struct {
-	ver, prev, origin, hlc, lin string
+	ver, prev, origin, hlc, lin, del, exp, none string
 }
 
 func newMetaNames(prefix string) metaNames {
-	return metaNames{ver: prefix + "ver", prev: prefix + "prev", origin: prefix + "origin", hlc: prefix + "hlc", lin: prefix + "lin"}
+	return metaNames{ver: prefix + "ver", prev: prefix + "prev", origin: prefix + "origin", hlc: prefix + "hlc", lin: prefix + "lin",
+		del: prefix + "del", exp: prefix + "exp", none: prefix + "none"}
 }
 
 func (n metaNames) has(attr string) bool {
-	return attr == n.ver || attr == n.prev || attr == n.origin || attr == n.hlc || attr == n.lin
+	return attr == n.ver || attr == n.prev || attr == n.origin || attr == n.hlc || attr == n.lin || attr == n.del || attr == n.exp
 }
 
 // parse reads the metadata of an item; an item written by something other
@@ -80,6 +87,9 @@ func (n metaNames) parse(item map[string]types.AttributeValue) Meta {
 	if l := str(item[n.lin]); l != "" {
 		m.Lineage = strings.Split(l, ",")
 	}
+	if b, ok := item[n.del].(*types.AttributeValueMemberBOOL); ok && b.Value {
+		m.Deleted = true
+	}
 	return m
 }
 
@@ -94,6 +104,12 @@ func (n metaNames) stamp(item map[string]types.AttributeValue, m Meta) {
 	} else {
 		delete(item, n.prev)
 		delete(item, n.lin)
+	}
+	if m.Deleted {
+		item[n.del] = &types.AttributeValueMemberBOOL{Value: true}
+	} else {
+		delete(item, n.del)
+		delete(item, n.exp)
 	}
 }
 

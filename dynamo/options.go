@@ -106,6 +106,27 @@ type Options struct {
 	// default: false
 	DisableConflictDetection bool
 
+	// StreamStart is where a stream reader starts a shard that has no
+	// checkpoint: at the end (only writes after New are judged) or at the
+	// oldest record retained (24 h on AWS), to judge losses that happened
+	// while no Table watched. See checkpoint.go.
+	// default: StreamStartLatest
+	StreamStart StreamStart
+
+	// Checkpointer stores, per shard, the last stream record whose
+	// conflicts were delivered, so a new Table resumes after it
+	// (at-least-once; a restart may deliver a conflict again, with the
+	// same Lost.Version). See checkpoint.go.
+	// default: nil (none: every start follows StreamStart)
+	Checkpointer Checkpointer
+
+	// TombstoneTTL, when set, stamps each tombstone a Delete writes with
+	// <prefix>exp = now + TombstoneTTL (Unix seconds), so that DynamoDB TTL
+	// enabled on that attribute removes it. A write racing the removal is
+	// lost unseen, so keep it far above the replication delay.
+	// default: 0 (tombstones stay until overwritten)
+	TombstoneTTL time.Duration
+
 	// StreamPollInterval is the pause between two GetRecords rounds that
 	// returned nothing. AWS allows 5 GetRecords per second per shard.
 	// default: 250ms
@@ -193,31 +214,6 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// WithReplicas sets a static replica list.
-func WithReplicas(regions ...multiregion.Region) func(*Options) {
-	return func(o *Options) { o.Replicas = append([]multiregion.Region(nil), regions...) }
-}
-
-// WithKeys names the key attributes (sortKey may be "").
-func WithKeys(partitionKey, sortKey string) func(*Options) {
-	return func(o *Options) { o.PartitionKey, o.SortKey = partitionKey, sortKey }
-}
-
-// WithConsistency sets the consistency mode.
-func WithConsistency(c Consistency) func(*Options) {
-	return func(o *Options) { o.Consistency = c }
-}
-
-// WithConflictHandler sets Options.ConflictHandler.
-func WithConflictHandler(h func(Conflict)) func(*Options) {
-	return func(o *Options) { o.ConflictHandler = h }
-}
-
-// WithClientOptions appends options for every regional DynamoDB client.
-func WithClientOptions(fns ...func(*dynamodb.Options)) func(*Options) {
-	return func(o *Options) { o.ClientOptions = append(o.ClientOptions, fns...) }
-}
-
 func (o Options) copy() Options {
 	o.Replicas = append([]multiregion.Region(nil), o.Replicas...)
 	o.ClientOptions = slices.Clone(o.ClientOptions)
@@ -289,8 +285,10 @@ func (o *Options) validate() error {
 	case o.ConflictBuffer < 0, o.DedupCapacity < 0, o.LineageDepth < 0, o.VersionRetries < 0,
 		o.ConflictRetries < 0, o.RYWTrackedKeys < 0:
 		return bad("ConflictBuffer/DedupCapacity/LineageDepth/VersionRetries/ConflictRetries/RYWTrackedKeys", "must not be negative")
-	case o.StreamPollInterval < 0, o.ConflictBackoff < 0, o.PropagationWindow < 0, o.AttemptTimeout < 0, o.ConflictSettle < 0:
-		return bad("StreamPollInterval/ConflictBackoff/PropagationWindow/AttemptTimeout/ConflictSettle", "must not be negative")
+	case o.StreamPollInterval < 0, o.ConflictBackoff < 0, o.PropagationWindow < 0, o.AttemptTimeout < 0, o.ConflictSettle < 0, o.TombstoneTTL < 0:
+		return bad("StreamPollInterval/ConflictBackoff/PropagationWindow/AttemptTimeout/ConflictSettle/TombstoneTTL", "must not be negative")
+	case o.StreamStart != StreamStartLatest && o.StreamStart != StreamStartTrimHorizon:
+		return bad("StreamStart", "unknown start position")
 	case o.SortKey != "" && o.PartitionKey == "":
 		return bad("SortKey", "set without PartitionKey")
 	case o.Witness != "" && len(o.Replicas) == 0:

@@ -85,17 +85,18 @@ func (t *Table[T]) marshalWithKey(op string, item T) (av, key map[string]types.A
 
 // versionedPut reads the version in r and writes av over it, conditioned
 // on it. With expect set, the version must be *expect and a race is a
-// mismatch; without, a race is retried locally.
+// mismatch; without, a race is retried locally. A tombstone counts as no
+// item ("") and is overwritten, its id becoming the new version's Prev.
 func (t *Table[T]) versionedPut(ctx context.Context, op string, r multiregion.Region, api API, av, key map[string]types.AttributeValue, expect *string) (Meta, error) {
 	for try := 0; ; try++ {
-		seen, err := t.readMeta(ctx, r, api, key)
+		seen, err := t.readCurrent(ctx, r, api, key)
 		if err != nil {
 			return Meta{}, err
 		}
-		if expect != nil && seen.Version != *expect {
-			return Meta{}, &VersionMismatchError{Table: t.name, Region: r, Expected: *expect, Actual: seen.Version}
+		if expect != nil && seen.visibleVersion() != *expect {
+			return Meta{}, &VersionMismatchError{Table: t.name, Region: r, Expected: *expect, Actual: seen.visibleVersion()}
 		}
-		m := t.nextMeta(r, seen)
+		m := t.nextMeta(r, seen.Meta)
 		item := maps.Clone(av)
 		t.meta.stamp(item, m)
 		cond, names, values := t.versionCondition(seen.Version)
@@ -114,8 +115,8 @@ func (t *Table[T]) versionedPut(ctx context.Context, op string, r multiregion.Re
 			return Meta{}, err
 		}
 		if expect != nil {
-			actual, _ := t.readMeta(ctx, r, api, key) // best effort, for the error
-			return Meta{}, &VersionMismatchError{Table: t.name, Region: r, Expected: *expect, Actual: actual.Version}
+			actual, _ := t.readCurrent(ctx, r, api, key) // best effort, for the error
+			return Meta{}, &VersionMismatchError{Table: t.name, Region: r, Expected: *expect, Actual: actual.visibleVersion()}
 		}
 		if try >= t.opts.VersionRetries {
 			return Meta{}, &OpError{Op: op, Region: r, Err: fmt.Errorf("item changed under %d consecutive writes in this region: %w", try+1, cause(err))}
@@ -123,24 +124,8 @@ func (t *Table[T]) versionedPut(ctx context.Context, op string, r multiregion.Re
 	}
 }
 
-// readMeta reads the metadata of the item at key in r, strongly
-// consistent, projecting only what a new version needs.
-func (t *Table[T]) readMeta(ctx context.Context, r multiregion.Region, api API, key map[string]types.AttributeValue) (Meta, error) {
-	in := &dynamodb.GetItemInput{
-		TableName: &t.name, Key: key, ConsistentRead: aws.Bool(true),
-		ProjectionExpression:     aws.String("#v, #l"),
-		ExpressionAttributeNames: map[string]string{"#v": t.meta.ver, "#l": t.meta.lin},
-	}
-	start := time.Now()
-	out, err := api.GetItem(ctx, in)
-	if err = t.report(ctx, r, start, err, false); err != nil {
-		return Meta{}, err
-	}
-	return t.meta.parse(out.Item), nil
-}
-
-// versionCondition is "the item is still at seen" (or still absent / has
-// no version, for seen == "").
+// versionCondition is "the item is still at seen" (a tombstone included;
+// or still absent / has no version, for seen == "").
 func (t *Table[T]) versionCondition(seen string) (string, map[string]string, map[string]types.AttributeValue) {
 	names := map[string]string{"#mr_v": t.meta.ver}
 	if seen == "" {

@@ -62,11 +62,17 @@ func (t *Table[T]) Query(ctx context.Context, q QueryInput, optFns ...func(*Call
 	if q.Limit < 0 {
 		return nil, &InputError{Op: op, Reason: "negative Limit"}
 	}
+	// Tombstones (deleted items, tombstone.go) are filtered out by the
+	// server; like any filtered item they still count toward Limit.
+	filter := "attribute_not_exists(#mr_d)"
+	if f := expr.Filter(); f != nil {
+		filter = "(" + *f + ") AND " + filter
+	}
 	in := &dynamodb.QueryInput{
 		TableName:                 &t.name,
 		KeyConditionExpression:    expr.KeyCondition(),
-		FilterExpression:          expr.Filter(),
-		ExpressionAttributeNames:  expr.Names(),
+		FilterExpression:          &filter,
+		ExpressionAttributeNames:  mergeMaps(map[string]string{"#mr_d": t.meta.del}, expr.Names()),
 		ExpressionAttributeValues: expr.Values(),
 		ExclusiveStartKey:         q.StartKey,
 	}

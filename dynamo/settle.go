@@ -27,6 +27,7 @@ type settler struct {
 	window  time.Duration
 	pending map[string]Conflict // by lost version id
 	due     map[string]time.Time
+	tickets map[string]*ticket // of the record that claimed it (checkpoint.go)
 
 	carriers map[string][]string // ancestor id -> versions seen whose lineage holds it
 	seen     map[string][]string // version seen -> its lineage (ring-bounded)
@@ -37,7 +38,7 @@ type settler struct {
 
 func newSettler(window time.Duration, capacity int) *settler {
 	return &settler{
-		window: window, pending: map[string]Conflict{}, due: map[string]time.Time{},
+		window: window, pending: map[string]Conflict{}, due: map[string]time.Time{}, tickets: map[string]*ticket{},
 		carriers: map[string][]string{}, seen: map[string][]string{},
 		ring: make([]string, capacity), claimed: newDedupSet(capacity),
 	}
@@ -70,19 +71,29 @@ func (s *settler) witness(m Meta) {
 	}
 }
 
-// claim holds c until its window ends (a second claim of one loss is ignored).
-func (s *settler) claim(c Conflict, now time.Time) {
+// claim holds c until its window ends, and tk until c is resolved. A
+// second claim of a pending loss is ignored (false): the first claimer's
+// record is replayed if it is never delivered.
+func (s *settler) claim(c Conflict, now time.Time, tk *ticket) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.pending[c.Lost.Version]; ok {
-		return
+		return false
 	}
 	s.pending[c.Lost.Version] = c
 	s.due[c.Lost.Version] = now.Add(s.window)
+	s.tickets[c.Lost.Version] = tk
 	s.claimed.add(c.Lost.Version)
 	for _, a := range c.LostAncestors {
 		s.claimed.add(a)
 	}
+	return true
+}
+
+// settled is a claim that stood, with its ticket, to resolve once delivered.
+type settled struct {
+	c  Conflict
+	tk *ticket
 }
 
 // carried reports whether a version not claimed lost descends from id.
@@ -97,23 +108,29 @@ func (s *settler) carried(id string) bool {
 
 // settle returns the claims due at now (all of them with force) that
 // still stand, oldest detection first; ancestors still carried are dropped.
-func (s *settler) settle(now time.Time, force bool) []Conflict {
+// The tickets of dropped claims are resolved here.
+func (s *settler) settle(now time.Time, force bool) []settled {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Conflict
+	var out []settled
 	for id, c := range s.pending {
 		if !force && now.Before(s.due[id]) {
 			continue
 		}
+		tk := s.tickets[id]
 		delete(s.pending, id)
 		delete(s.due, id)
+		delete(s.tickets, id)
 		if s.carried(id) {
 			s.claimed.remove(id) // not lost: its line lives on
+			if tk != nil {
+				tk.done.Store(true)
+			}
 			continue
 		}
 		c.LostAncestors = slices.DeleteFunc(slices.Clone(c.LostAncestors), s.carried)
-		out = append(out, c)
+		out = append(out, settled{c, tk})
 	}
-	slices.SortFunc(out, func(a, b Conflict) int { return a.DetectedAt.Compare(b.DetectedAt) })
+	slices.SortFunc(out, func(a, b settled) int { return a.c.DetectedAt.Compare(b.c.DetectedAt) })
 	return out
 }

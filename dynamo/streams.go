@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	sttypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/regionkit/multiregion"
 )
@@ -30,6 +29,9 @@ type detector struct {
 	settle *settler
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	startAt      StreamStart
+	checkpointer Checkpointer
 
 	readers []*streamReader
 }
@@ -50,17 +52,13 @@ type streamReader struct {
 	idle atomic.Uint64
 }
 
-type shardState struct {
-	iter    *string
-	lastSeq string
-}
-
-// startDetector finds each replica's stream and positions a reader at its
-// end (LATEST), before New returns: every write made after New is seen.
-// Losses that happened while no detector ran are not reported.
+// startDetector finds each replica's stream and positions a reader on
+// each shard (after its checkpoint, or at Options.StreamStart) before New
+// returns: every write made after New is seen.
 func startDetector[T any](ctx context.Context, t *Table[T]) (*detector, error) {
 	o := t.opts
-	d := &detector{table: t.name, names: t.meta, keys: t.keys, poll: o.StreamPollInterval, log: o.Logger}
+	d := &detector{table: t.name, names: t.meta, keys: t.keys, poll: o.StreamPollInterval, log: o.Logger,
+		startAt: o.StreamStart, checkpointer: o.Checkpointer}
 	runCtx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	d.deliv = &delivery{seen: newDedupSet(o.DedupCapacity), handler: o.ConflictHandler, done: runCtx.Done()}
@@ -76,7 +74,7 @@ func startDetector[T any](ctx context.Context, t *Table[T]) (*detector, error) {
 			return nil, err
 		}
 		sr := &streamReader{d: d, region: r, api: o.NewStreamsClient(r, t.mr.Config(r)), arn: arn, shards: map[string]*shardState{}}
-		if err := sr.openShards(ctx, sttypes.ShardIteratorTypeLatest, ""); err != nil {
+		if err := sr.start(ctx); err != nil {
 			cancel()
 			return nil, &multiregion.RegionError{Region: r, Op: "dynamo.New (stream)", Err: err}
 		}
@@ -89,10 +87,19 @@ func startDetector[T any](ctx context.Context, t *Table[T]) (*detector, error) {
 	return d, nil
 }
 
-// stop ends every reader, waits for them, and closes the channel.
+// stop ends every reader, waits for them, saves their last checkpoints
+// (claims still held are not delivered: their records will be read
+// again), and closes the channel.
 func (d *detector) stop() {
 	d.cancel()
 	d.wg.Wait()
+	if d.checkpointer != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		for _, sr := range d.readers {
+			sr.checkpoint(ctx)
+		}
+		cancel()
+	}
 	d.deliv.close()
 }
 
@@ -117,41 +124,6 @@ func (t *Table[T]) streamARN(ctx context.Context, r multiregion.Region) (string,
 	return *td.LatestStreamArn, nil
 }
 
-// openShards lists the stream's shards and opens an iterator of type typ
-// on each open one (or, with parent set, on the children of parent).
-func (sr *streamReader) openShards(ctx context.Context, typ sttypes.ShardIteratorType, parent string) error {
-	in := &dynamodbstreams.DescribeStreamInput{StreamArn: &sr.arn}
-	for {
-		out, err := sr.api.DescribeStream(ctx, in)
-		if err != nil {
-			return err
-		}
-		desc := out.StreamDescription
-		if desc == nil {
-			return errors.New("DescribeStream returned no description")
-		}
-		for _, sh := range desc.Shards {
-			id := aws.ToString(sh.ShardId)
-			if _, known := sr.shards[id]; known {
-				continue
-			}
-			closed := sh.SequenceNumberRange != nil && sh.SequenceNumberRange.EndingSequenceNumber != nil
-			if (parent == "" && closed) || (parent != "" && aws.ToString(sh.ParentShardId) != parent) {
-				continue
-			}
-			it, err := sr.api.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: &sr.arn, ShardId: &id, ShardIteratorType: typ})
-			if err != nil {
-				return err
-			}
-			sr.shards[id] = &shardState{iter: it.ShardIterator}
-		}
-		if desc.LastEvaluatedShardId == nil {
-			return nil
-		}
-		in.ExclusiveStartShardId = desc.LastEvaluatedShardId
-	}
-}
-
 // run polls every shard until ctx ends, pausing StreamPollInterval after a
 // round that returned nothing and backing off on errors.
 func (sr *streamReader) run(ctx context.Context) {
@@ -168,6 +140,7 @@ func (sr *streamReader) run(ctx context.Context) {
 			_ = sleep(ctx, backoff)
 		}
 		sr.d.deliverDue(false)
+		sr.checkpoint(ctx)
 		if got == 0 && err == nil {
 			backoff = sr.d.poll
 			sr.idle.Add(1)
@@ -178,91 +151,56 @@ func (sr *streamReader) run(ctx context.Context) {
 
 // deliverDue delivers the claims whose settle window ended (all with force).
 func (d *detector) deliverDue(force bool) {
-	for _, c := range d.settle.settle(time.Now(), force) {
-		if !d.deliv.deliver(c) {
+	for _, s := range d.settle.settle(time.Now(), force) {
+		if !d.deliv.deliver(s.c) {
 			return
 		}
+		if s.tk != nil {
+			s.tk.done.Store(true)
+		}
 	}
 }
 
-// round reads each shard once and returns how many records it processed.
-func (sr *streamReader) round(ctx context.Context) (int, error) {
-	got := 0
-	for id, sh := range sr.shards {
-		out, err := sr.api.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: sh.iter, Limit: aws.Int32(1000)})
-		if err != nil {
-			return got, sr.recover(ctx, id, sh, err)
-		}
-		for i := range out.Records {
-			sr.process(&out.Records[i])
-			if sq := out.Records[i].Dynamodb; sq != nil && sq.SequenceNumber != nil {
-				sh.lastSeq = *sq.SequenceNumber
-			}
-		}
-		got += len(out.Records)
-		sh.iter = out.NextShardIterator
-		if sh.iter == nil { // the shard closed: follow its children from their start
-			delete(sr.shards, id)
-			if err := sr.openShards(ctx, sttypes.ShardIteratorTypeTrimHorizon, id); err != nil {
-				return got, err
-			}
-		}
-	}
-	return got, nil
-}
-
-// recover re-opens a shard iterator that expired (15 minutes on AWS)
-// after the last record read.
-func (sr *streamReader) recover(ctx context.Context, id string, sh *shardState, err error) error {
-	var expired *sttypes.ExpiredIteratorException
-	if !errors.As(err, &expired) {
-		return err
-	}
-	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: &sr.arn, ShardId: &id, ShardIteratorType: sttypes.ShardIteratorTypeLatest}
-	if sh.lastSeq != "" {
-		in.ShardIteratorType, in.SequenceNumber = sttypes.ShardIteratorTypeAfterSequenceNumber, &sh.lastSeq
-	}
-	out, gerr := sr.api.GetShardIterator(ctx, in)
-	if gerr != nil {
-		return gerr
-	}
-	sh.iter = out.ShardIterator
-	return nil
-}
-
-// process judges one record. Only MODIFY has both images; INSERT (no old
+// process judges one record and returns the ticket of the loss it
+// claimed, if it claimed one. Only MODIFY has both images; INSERT (no old
 // version) and REMOVE (no new one) cannot show a lost write, but every new
-// image is evidence that its ancestors live on (see settler).
-func (sr *streamReader) process(rec *sttypes.Record) {
+// image is evidence that its ancestors live on (see settler). A delete
+// through the Table is a MODIFY to a tombstone (tombstone.go); a REMOVE
+// is a delete that bypassed it, or DynamoDB TTL removing a tombstone.
+func (sr *streamReader) process(rec *sttypes.Record) *ticket {
 	if rec.Dynamodb == nil || rec.EventName == sttypes.OperationTypeRemove {
-		return
+		return nil
 	}
 	if rec.EventName == sttypes.OperationTypeInsert {
 		if newImg, err := attributevalue.FromDynamoDBStreamsMap(rec.Dynamodb.NewImage); err == nil {
 			sr.d.settle.witness(sr.d.names.parse(newImg))
 		}
-		return
+		return nil
 	}
 	oldImg, err1 := attributevalue.FromDynamoDBStreamsMap(rec.Dynamodb.OldImage)
 	newImg, err2 := attributevalue.FromDynamoDBStreamsMap(rec.Dynamodb.NewImage)
 	if err1 != nil || err2 != nil {
 		sr.d.log.Warn("dynamo: unreadable stream record", "region", string(sr.region), "error", errors.Join(err1, err2))
-		return
+		return nil
 	}
 	lost, winner, anc, ok := judge(sr.d.names, oldImg, newImg)
 	sr.d.settle.witness(winner)
 	if !ok {
-		return
+		return nil
 	}
 	key, _ := sr.d.keys.extract("dynamo.detector", newImg)
-	sr.d.settle.claim(Conflict{
+	tk := &ticket{}
+	if !sr.d.settle.claim(Conflict{
 		Table: sr.d.table, Key: key,
 		Lost:          Version{Meta: lost, Item: oldImg},
 		Winner:        Version{Meta: winner, Item: newImg},
 		LostAncestors: anc, SeenIn: sr.region,
 		SequenceNumber: aws.ToString(rec.Dynamodb.SequenceNumber),
 		DetectedAt:     time.Now(),
-	}, time.Now())
+	}, time.Now(), tk) {
+		return nil
+	}
+	return tk
 }
 
 // Flush waits until every stream reader has completed a polling round

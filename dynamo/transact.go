@@ -52,7 +52,9 @@ func (t *Table[T]) TxUpdate(key any, upd expression.UpdateBuilder) TxOp {
 	return op
 }
 
-// TxDelete deletes the item with key in a transaction, if cond (optional) holds.
+// TxDelete deletes the item with key in a transaction, if cond (optional)
+// holds. Unlike Delete it is a plain DeleteItem, not a tombstone: a write
+// lost to it, or it lost to a write in another region, is not surfaced.
 func (t *Table[T]) TxDelete(key any, cond ...expression.ConditionBuilder) TxOp {
 	k, err := t.keyFrom("dynamo.TxDelete", key)
 	op := TxOp{kind: txDelete, key: k, err: err}
@@ -199,7 +201,7 @@ func (t *Table[T]) txItem(o TxOp, r multiregion.Region, seen Meta, meta *Meta) t
 	case txUpdate:
 		m := t.nextMeta(r, seen)
 		*meta = m
-		u := t.updateInput(o.key, *o.expr, seen.Version, m)
+		u := t.updateInput(o.key, *o.expr, seen, m)
 		return types.TransactWriteItem{Update: &types.Update{TableName: &t.name, Key: o.key,
 			UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
 			ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues}}
@@ -271,8 +273,8 @@ func (t *Table[T]) TransactGet(ctx context.Context, keys []any, optFns ...func(*
 	}
 	items := make([]*Item[T], len(keys))
 	for i, resp := range out.Responses {
-		if i >= len(items) || resp.Item == nil {
-			continue
+		if i >= len(items) || resp.Item == nil || t.meta.isTombstone(resp.Item) {
+			continue // absent or deleted
 		}
 		it, err := t.decodeItem(op, r, resp.Item)
 		if err != nil {

@@ -63,12 +63,12 @@ func (t *Table[T]) Update(ctx context.Context, key any, upd expression.UpdateBui
 func (t *Table[T]) versionedUpdate(ctx context.Context, op string, r multiregion.Region, api API, key map[string]types.AttributeValue, expr expression.Expression) (map[string]types.AttributeValue, Meta, error) {
 	userCond := expr.Condition()
 	for try := 0; ; try++ {
-		seen, err := t.readMeta(ctx, r, api, key)
+		seen, err := t.readCurrent(ctx, r, api, key)
 		if err != nil {
 			return nil, Meta{}, err
 		}
-		m := t.nextMeta(r, seen)
-		in := t.updateInput(key, expr, seen.Version, m)
+		m := t.nextMeta(r, seen.Meta)
+		in := t.updateInput(key, expr, seen.Meta, m)
 		start := time.Now()
 		out, err := api.UpdateItem(ctx, in)
 		if err = t.report(ctx, r, start, err, true); err == nil {
@@ -79,7 +79,7 @@ func (t *Table[T]) versionedUpdate(ctx context.Context, op string, r multiregion
 		}
 		if userCond != nil {
 			// Which half failed? If the version is unchanged, the caller's.
-			again, rerr := t.readMeta(ctx, r, api, key)
+			again, rerr := t.readCurrent(ctx, r, api, key)
 			if rerr == nil && again.Version == seen.Version {
 				return nil, Meta{}, &ConditionFailedError{Op: op, Region: r, Err: cause(err)}
 			}
@@ -92,10 +92,17 @@ func (t *Table[T]) versionedUpdate(ctx context.Context, op string, r multiregion
 
 // updateInput merges the caller's expression with the metadata stamp and
 // the version condition. The builder's placeholders are #0.. and :0..;
-// the Table's are #mr_* and :mr_*, so they cannot collide.
-func (t *Table[T]) updateInput(key map[string]types.AttributeValue, expr expression.Expression, seen string, m Meta) *dynamodb.UpdateItemInput {
-	cond, names, values := t.versionCondition(seen)
-	names = mergeMaps(names, expr.Names())
+// the Table's are #mr_* and :mr_*, so they cannot collide. Over a
+// tombstone the update starts from no item: the tombstone's del and exp
+// attributes are removed, and the caller's condition sees no key
+// attributes (absentKeyNames).
+func (t *Table[T]) updateInput(key map[string]types.AttributeValue, expr expression.Expression, seen Meta, m Meta) *dynamodb.UpdateItemInput {
+	cond, names, values := t.versionCondition(seen.Version)
+	userNames := expr.Names()
+	if seen.Deleted && expr.Condition() != nil {
+		userNames = t.absentKeyNames(userNames, aws.ToString(expr.Update()))
+	}
+	names = mergeMaps(names, userNames)
 	values = mergeMaps(values, expr.Values())
 	names["#mr_o"], names["#mr_h"] = t.meta.origin, t.meta.hlc
 	values[":mr_v"] = &types.AttributeValueMemberS{Value: m.Version}
@@ -111,9 +118,14 @@ func (t *Table[T]) updateInput(key map[string]types.AttributeValue, expr express
 	if c := expr.Condition(); c != nil {
 		cond = "(" + *c + ") AND (" + cond + ")"
 	}
+	update := mergeSet(aws.ToString(expr.Update()), set)
+	if seen.Deleted {
+		names["#mr_d"], names["#mr_x"] = t.meta.del, t.meta.exp
+		update = mergeClause(update, "REMOVE", "#mr_d, #mr_x")
+	}
 	return &dynamodb.UpdateItemInput{
 		TableName: &t.name, Key: key,
-		UpdateExpression:          aws.String(mergeSet(aws.ToString(expr.Update()), set)),
+		UpdateExpression:          aws.String(update),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
@@ -133,6 +145,16 @@ func mergeSet(update, assignments string) string {
 		}
 	}
 	return "SET " + assignments + " " + strings.Join(lines, " ")
+}
+
+// mergeClause adds items to clause (SET, REMOVE, ...) of a one-line
+// update expression, or appends the clause.
+func mergeClause(update, clause, items string) string {
+	kw := clause + " "
+	if i := strings.Index(update, kw); i == 0 || (i > 0 && update[i-1] == ' ') {
+		return update[:i] + kw + items + ", " + update[i+len(kw):]
+	}
+	return update + " " + kw + items
 }
 
 func mergeMaps[V any](dst, src map[string]V) map[string]V {

@@ -156,7 +156,17 @@ func (h *regionHandler) updateItem(ctx context.Context, body []byte) (any, error
 		return nil, err
 	}
 	ops := []writeOp{{table: aws.ToString(in.TableName), kind: WriteUpdate, raw: in.Key}}
-	return h.localWrite(ctx, ops, func([]item) (any, error) { return h.r.db.UpdateItem(ctx, in) })
+	return h.localWrite(ctx, ops, func([]item) (any, error) {
+		out, err := h.r.db.UpdateItem(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		var attrs item // the new image the caller asked for, if any
+		if out != nil && (in.ReturnValues == ddbtypes.ReturnValueAllNew || in.ReturnValues == ddbtypes.ReturnValueUpdatedNew) {
+			attrs = out.Attributes
+		}
+		return out, h.r.applyRemoves(ctx, aws.ToString(in.TableName), in.Key, in.UpdateExpression, in.ExpressionAttributeNames, attrs)
+	})
 }
 
 func (h *regionHandler) deleteItem(ctx context.Context, body []byte) (any, error) {
@@ -189,7 +199,20 @@ func (h *regionHandler) transactWriteItems(ctx context.Context, body []byte) (an
 			ops = append(ops, writeOp{table: aws.ToString(ti.Delete.TableName), kind: WriteDelete, raw: ti.Delete.Key})
 		}
 	}
-	return h.localWrite(ctx, ops, func([]item) (any, error) { return h.r.db.TransactWriteItems(ctx, in) })
+	return h.localWrite(ctx, ops, func([]item) (any, error) {
+		out, err := h.r.db.TransactWriteItems(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, ti := range in.TransactItems {
+			if u := ti.Update; u != nil {
+				if err := h.r.applyRemoves(ctx, aws.ToString(u.TableName), u.Key, u.UpdateExpression, u.ExpressionAttributeNames, nil); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return out, nil
+	})
 }
 
 // batchWriteItem applies each request as its own write, as DynamoDB does
