@@ -41,7 +41,9 @@ type Options struct {
 	// default: 5s
 	ProbeInterval time.Duration
 
-	// ProbeTimeout bounds one probe; a probe that times out counts as a failure.
+	// ProbeTimeout bounds one probe; a probe that times out counts as a
+	// failure. It bounds real I/O, so it runs on the wall clock even when
+	// Clock is a fake one.
 	// default: 2s
 	ProbeTimeout time.Duration
 
