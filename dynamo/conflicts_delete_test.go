@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,33 +22,17 @@ func putOrDelete(ctx context.Context, tb *dynamo.Table[Doc], pk string, r multir
 	return err
 }
 
-// checkExact compares the surfaced conflicts with the emulator's ground
-// truth, in total and per origin region, and returns a summary.
-func checkExact(t *testing.T, e *env, cs []dynamo.Conflict) (truth, surfaced int, truthBy, surfacedBy map[string]int) {
+// requireNoDeleteItem fails the test if the emulator saw a DeleteItem. A
+// Table never sends one in MREC (a Delete writes a tombstone version), so
+// the emulator's silent tombstone for a delete of a missing item never
+// enters the ground truth.
+func requireNoDeleteItem(t *testing.T, e *env) {
 	t.Helper()
-	lost := e.emu.LostWrites(tableName)
-	truthBy = map[string]int{}
-	for _, w := range lost {
-		truthBy[w.Region]++
-	}
-	surfaced, surfacedBy = lostWrites(t, cs)
-	if surfaced != len(lost) {
-		t.Errorf("surfaced %d lost writes, ground truth %d", surfaced, len(lost))
-	}
-	for r, n := range truthBy {
-		if surfacedBy[r] != n {
-			t.Errorf("region %s: surfaced %d, ground truth %d", r, surfacedBy[r], n)
-		}
-	}
-	// A Table never sends DeleteItem in MREC (a Delete writes a tombstone
-	// version), so the emulator's silent tombstone for a delete of a
-	// missing item never enters the ground truth.
 	for _, w := range e.emu.Writes() {
 		if w.Kind == globaltable.WriteDelete {
 			t.Fatalf("the emulator saw a DeleteItem: %+v", w)
 		}
 	}
-	return len(lost), surfaced, truthBy, surfacedBy
 }
 
 // TestFigureConcurrentPutsAndDeletesAllLossesSurfaced: 1,000 rounds in
@@ -60,19 +43,15 @@ func TestFigureConcurrentPutsAndDeletesAllLossesSurfaced(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1,000 rounds")
 	}
-	opts := mrec(use1, euw1)
-	opts.ReplicationDelay = 2 * time.Millisecond
-	e := newEnv(t, opts)
-	var col collector
-	tb := e.table(dynamo.WithConflictHandler(col.handle))
+	regions := []multiregion.Region{use1, euw1}
+	e, tb, col := conflictEnv(t, 2*time.Millisecond, regions...)
 	ctx := testCtx(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	const rounds = 1000
-	regions := []multiregion.Region{use1, euw1}
 	deletes := 0
 	for round := range rounds {
-		var offsets [2]time.Duration
-		var del [2]bool
+		offsets := make([]time.Duration, len(regions))
+		del := make([]bool, len(regions))
 		for i := range regions {
 			offsets[i] = time.Duration(rng.Int64N(int64(5 * time.Millisecond)))
 			del[i] = rng.IntN(2) == 0
@@ -80,27 +59,15 @@ func TestFigureConcurrentPutsAndDeletesAllLossesSurfaced(t *testing.T) {
 				deletes++
 			}
 		}
-		var wg sync.WaitGroup
-		errs := make([]error, 2)
-		for i, r := range regions {
-			wg.Go(func() {
-				time.Sleep(offsets[i])
-				errs[i] = putOrDelete(ctx, tb, "hotdel", r, del[i], round)
-			})
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			t.Fatalf("round %d: %v", round, err)
-		}
+		writeConcurrently(t, round, regions, offsets, func(i int, r multiregion.Region) error {
+			return putOrDelete(ctx, tb, "hotdel", r, del[i], round)
+		})
 	}
-	e.quiesce()
-	if err := tb.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cs := col.snapshot()
-	truth, surfaced, truthBy, surfacedBy := checkExact(t, e, cs)
+	l := settledLosses(ctx, t, e, tb, col)
+	l.requireExact(t)
+	requireNoDeleteItem(t, e)
 	var lostDeletes, wonByDelete int
-	for _, c := range cs {
+	for _, c := range l.conflicts {
 		if c.Lost.Deleted {
 			lostDeletes++
 		}
@@ -108,8 +75,8 @@ func TestFigureConcurrentPutsAndDeletesAllLossesSurfaced(t *testing.T) {
 			wonByDelete++
 		}
 	}
-	t.Logf("FIGURE concurrent put/delete: %d rounds x 2 regions = %d ops (%d deletes); versions written = %d; lost (emulator ground truth) = %d %v; conflicts surfaced = %d %v in %d reports (%d lost deletes, %d losses to a delete)",
-		rounds, 2*rounds, deletes, len(e.emu.Writes()), truth, truthBy, surfaced, surfacedBy, len(cs), lostDeletes, wonByDelete)
+	t.Logf("FIGURE concurrent put/delete: %d rounds x 2 regions = %d ops (%d deletes); versions written = %d; %v (%d lost deletes, %d losses to a delete)",
+		rounds, 2*rounds, deletes, len(e.emu.Writes()), l, lostDeletes, wonByDelete)
 	if lostDeletes == 0 || wonByDelete == 0 {
 		t.Fatal("the test did not exercise losses involving deletes both ways")
 	}
@@ -122,15 +89,11 @@ func TestFigureSequentialPutsAndDeletesNoFalseConflict(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1,000 steps")
 	}
-	opts := mrec(use1, euw1)
-	opts.ReplicationDelay = time.Millisecond
-	e := newEnv(t, opts)
-	var col collector
-	tb := e.table(dynamo.WithConflictHandler(col.handle))
+	regions := []multiregion.Region{use1, euw1}
+	e, tb, col := conflictEnv(t, time.Millisecond, regions...)
 	ctx := testCtx(t)
 	rng := rand.New(rand.NewPCG(7, 8))
 	const steps = 1000
-	regions := []multiregion.Region{use1, euw1}
 	deletes, lastDel := 0, false
 	for i := range steps {
 		lastDel = rng.IntN(2) == 0
@@ -142,20 +105,14 @@ func TestFigureSequentialPutsAndDeletesNoFalseConflict(t *testing.T) {
 		}
 		e.quiesce()
 	}
-	if err := tb.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	l := settledLosses(ctx, t, e, tb, col)
 	for _, r := range regions {
 		_, err := tb.Get(ctx, Doc{PK: "seqdel", SK: 1}, dynamo.InRegion(r), dynamo.WithConsistentRead(true))
 		if lastDel != errors.Is(err, dynamo.ErrNotFound) {
 			t.Fatalf("final Get in %s: %v after a last delete = %v", r, err, lastDel)
 		}
 	}
-	truth := e.emu.LostWrites(tableName)
-	surfaced, _ := lostWrites(t, col.snapshot())
 	t.Logf("FIGURE sequential put/delete: %d cross-region steps (%d deletes); versions written = %d; lost (ground truth) = %d; conflicts surfaced = %d",
-		steps, deletes, len(e.emu.Writes()), len(truth), surfaced)
-	if len(truth) != 0 || surfaced != 0 {
-		t.Fatalf("lost %d, surfaced %d; want 0 and 0", len(truth), surfaced)
-	}
+		steps, deletes, len(e.emu.Writes()), l.truth, l.surfaced)
+	l.requireNone(t)
 }

@@ -1,6 +1,9 @@
 package dynamo_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -49,6 +52,91 @@ func lostWrites(t *testing.T, cs []dynamo.Conflict) (total int, byOrigin map[str
 	return total, byOrigin
 }
 
+// losses is what the conflict handler surfaced, beside the emulator's
+// ground truth: the writes last writer wins discarded, in total and per
+// origin region.
+type losses struct {
+	truth, surfaced     int
+	truthBy, surfacedBy map[string]int
+	conflicts           []dynamo.Conflict // as delivered
+}
+
+// settledLosses waits until every write has replicated and tb has read
+// every stream record, then tallies the ground truth of the test table
+// and the writes the conflicts col collected report, failing the test if
+// a version is reported twice.
+func settledLosses(ctx context.Context, t *testing.T, e *env, tb *dynamo.Table[Doc], col *collector) losses {
+	t.Helper()
+	e.quiesce()
+	if err := tb.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l := losses{truthBy: truthByRegion(e), conflicts: col.snapshot()}
+	for _, n := range l.truthBy {
+		l.truth += n
+	}
+	l.surfaced, l.surfacedBy = lostWrites(t, l.conflicts)
+	return l
+}
+
+// String is the FIGURE lines' account of the losses.
+func (l losses) String() string {
+	return fmt.Sprintf("lost (emulator ground truth) = %d %v; conflicts surfaced = %d %v in %d reports",
+		l.truth, l.truthBy, l.surfaced, l.surfacedBy, len(l.conflicts))
+}
+
+// requireExact fails the test unless every lost write was surfaced and
+// nothing else was: the totals agree and so does each origin region.
+func (l losses) requireExact(t *testing.T) {
+	t.Helper()
+	if l.surfaced != l.truth {
+		t.Errorf("surfaced %d lost writes, ground truth %d", l.surfaced, l.truth)
+	}
+	for r, n := range l.truthBy {
+		if l.surfacedBy[r] != n {
+			t.Errorf("region %s: surfaced %d, ground truth %d", r, l.surfacedBy[r], n)
+		}
+	}
+}
+
+// requireNone fails the test unless nothing was lost and nothing surfaced.
+func (l losses) requireNone(t *testing.T) {
+	t.Helper()
+	if l.truth != 0 || l.surfaced != 0 {
+		t.Fatalf("lost %d, surfaced %d; want 0 and 0", l.truth, l.surfaced)
+	}
+}
+
+// conflictEnv starts an MREC global table over regions that replicates
+// after delay, and opens the test table with a collector as its
+// ConflictHandler.
+func conflictEnv(t *testing.T, delay time.Duration, regions ...multiregion.Region) (*env, *dynamo.Table[Doc], *collector) {
+	t.Helper()
+	opts := mrec(regions...)
+	opts.ReplicationDelay = delay
+	e := newEnv(t, opts)
+	col := &collector{}
+	return e, e.table(dynamo.WithConflictHandler(col.handle)), col
+}
+
+// writeConcurrently runs write once per region, all at once, each after
+// its own offset, and fails the test, naming the round, if any write fails.
+func writeConcurrently(t *testing.T, round int, regions []multiregion.Region, offsets []time.Duration, write func(i int, r multiregion.Region) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, len(regions))
+	for i, r := range regions {
+		wg.Go(func() {
+			time.Sleep(offsets[i])
+			errs[i] = write(i, r)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("round %d: %v", round, err)
+	}
+}
+
 // TestFigureConcurrentWritesAllLossesSurfaced is the headline figure:
 // 1,000 rounds of concurrent writes to one key from two regions, each
 // after a random 0-5 ms offset, over 2 ms replication. Every write last
@@ -58,55 +146,22 @@ func TestFigureConcurrentWritesAllLossesSurfaced(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1,000 rounds")
 	}
-	opts := mrec(use1, euw1)
-	opts.ReplicationDelay = 2 * time.Millisecond
-	e := newEnv(t, opts)
-	var col collector
-	tb := e.table(dynamo.WithConflictHandler(col.handle))
+	regions := []multiregion.Region{use1, euw1}
+	e, tb, col := conflictEnv(t, 2*time.Millisecond, regions...)
 	ctx := testCtx(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	const rounds = 1000
-	regions := []multiregion.Region{use1, euw1}
 	for round := range rounds {
-		offsets := [2]time.Duration{time.Duration(rng.Int64N(int64(5 * time.Millisecond))), time.Duration(rng.Int64N(int64(5 * time.Millisecond)))}
-		var wg sync.WaitGroup
-		errs := make([]error, 2)
-		for i, r := range regions {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				time.Sleep(offsets[i])
-				_, errs[i] = tb.Put(ctx, Doc{PK: "hot", SK: 1, By: string(r), Count: round}, dynamo.InRegion(r))
-			}()
-		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				t.Fatalf("round %d: %v", round, err)
-			}
-		}
+		offsets := []time.Duration{time.Duration(rng.Int64N(int64(5 * time.Millisecond))), time.Duration(rng.Int64N(int64(5 * time.Millisecond)))}
+		writeConcurrently(t, round, regions, offsets, func(_ int, r multiregion.Region) error {
+			_, err := tb.Put(ctx, Doc{PK: "hot", SK: 1, By: string(r), Count: round}, dynamo.InRegion(r))
+			return err
+		})
 	}
-	e.quiesce()
-	if err := tb.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	truth := e.emu.LostWrites(tableName)
-	truthBy := map[string]int{}
-	for _, w := range truth {
-		truthBy[w.Region]++
-	}
-	surfaced, surfacedBy := lostWrites(t, col.snapshot())
-	t.Logf("FIGURE concurrent: %d rounds x 2 regions = %d writes; lost (emulator ground truth) = %d %v; conflicts surfaced = %d %v in %d reports",
-		rounds, len(e.emu.Writes()), len(truth), truthBy, surfaced, surfacedBy, len(col.snapshot()))
-	if surfaced != len(truth) {
-		t.Fatalf("surfaced %d lost writes, ground truth %d", surfaced, len(truth))
-	}
-	for r, n := range truthBy {
-		if surfacedBy[r] != n {
-			t.Errorf("region %s: surfaced %d, ground truth %d", r, surfacedBy[r], n)
-		}
-	}
-	if len(truth) == 0 {
+	l := settledLosses(ctx, t, e, tb, col)
+	t.Logf("FIGURE concurrent: %d rounds x 2 regions = %d writes; %v", rounds, len(e.emu.Writes()), l)
+	l.requireExact(t)
+	if l.truth == 0 {
 		t.Fatal("no write was lost: the test did not exercise last writer wins")
 	}
 }
@@ -118,14 +173,10 @@ func TestFigureSequentialUpdatesNoFalseConflict(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1,000 updates")
 	}
-	opts := mrec(use1, euw1)
-	opts.ReplicationDelay = time.Millisecond
-	e := newEnv(t, opts)
-	var col collector
-	tb := e.table(dynamo.WithConflictHandler(col.handle))
+	regions := []multiregion.Region{use1, euw1}
+	e, tb, col := conflictEnv(t, time.Millisecond, regions...)
 	ctx := testCtx(t)
 	const updates = 1000
-	regions := []multiregion.Region{use1, euw1}
 	key := Doc{PK: "seq", SK: 1}
 	for i := range updates {
 		r := regions[i%2]
@@ -139,23 +190,17 @@ func TestFigureSequentialUpdatesNoFalseConflict(t *testing.T) {
 		}
 		e.quiesce()
 	}
-	if err := tb.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	l := settledLosses(ctx, t, e, tb, col)
 	got, err := tb.Get(ctx, key, dynamo.WithConsistentRead(true))
 	if err != nil {
 		t.Fatal(err)
 	}
-	truth := e.emu.LostWrites(tableName)
-	surfaced, _ := lostWrites(t, col.snapshot())
 	t.Logf("FIGURE sequential: %d cross-region updates; final count = %d; lost (ground truth) = %d; conflicts surfaced = %d",
-		updates, got.Value.Count, len(truth), surfaced)
+		updates, got.Value.Count, l.truth, l.surfaced)
 	if got.Value.Count != updates {
 		t.Errorf("count = %d, want %d", got.Value.Count, updates)
 	}
-	if len(truth) != 0 || surfaced != 0 {
-		t.Fatalf("lost %d, surfaced %d; want 0 and 0", len(truth), surfaced)
-	}
+	l.requireNone(t)
 }
 
 // TestThreeRegionLossesSurfacedExactly: with three replicas a version can
@@ -165,43 +210,25 @@ func TestThreeRegionLossesSurfacedExactly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("300 rounds")
 	}
-	opts := mrec(use1, euw1, usw2)
-	opts.ReplicationDelay = 2 * time.Millisecond
-	e := newEnv(t, opts)
-	var col collector
-	tb := e.table(dynamo.WithConflictHandler(col.handle))
+	regions := []multiregion.Region{use1, euw1, usw2}
+	e, tb, col := conflictEnv(t, 2*time.Millisecond, regions...)
 	ctx := testCtx(t)
 	rng := rand.New(rand.NewPCG(3, 4))
-	regions := []multiregion.Region{use1, euw1, usw2}
 	const rounds = 300
 	for round := range rounds {
-		var wg sync.WaitGroup
-		errs := make([]error, len(regions))
-		for i, r := range regions {
-			d := time.Duration(rng.Int64N(int64(5 * time.Millisecond)))
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				time.Sleep(d)
-				_, errs[i] = tb.Put(ctx, Doc{PK: "hot3", SK: 1, By: string(r), Count: round}, dynamo.InRegion(r))
-			}()
+		offsets := make([]time.Duration, len(regions))
+		for i := range offsets {
+			offsets[i] = time.Duration(rng.Int64N(int64(5 * time.Millisecond)))
 		}
-		wg.Wait()
-		for _, err := range errs {
-			if err != nil {
-				t.Fatalf("round %d: %v", round, err)
-			}
-		}
+		writeConcurrently(t, round, regions, offsets, func(_ int, r multiregion.Region) error {
+			_, err := tb.Put(ctx, Doc{PK: "hot3", SK: 1, By: string(r), Count: round}, dynamo.InRegion(r))
+			return err
+		})
 	}
-	e.quiesce()
-	if err := tb.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	truth := len(e.emu.LostWrites(tableName))
-	surfaced, _ := lostWrites(t, col.snapshot())
+	l := settledLosses(ctx, t, e, tb, col)
 	t.Logf("FIGURE three regions: %d rounds x 3 = %d writes; lost (ground truth) = %d; surfaced = %d",
-		rounds, len(e.emu.Writes()), truth, surfaced)
-	if surfaced != truth || truth == 0 {
-		t.Fatalf("surfaced %d, ground truth %d", surfaced, truth)
+		rounds, len(e.emu.Writes()), l.truth, l.surfaced)
+	if l.surfaced != l.truth || l.truth == 0 {
+		t.Fatalf("surfaced %d, ground truth %d", l.surfaced, l.truth)
 	}
 }

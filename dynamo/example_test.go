@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
@@ -38,12 +37,7 @@ func startDemo(ctx context.Context) *demo {
 		func(o *multiregion.Options) { o.DisableBackgroundProbes = true })
 	_ = mr.Refresh(ctx)
 	ddb := dynamodb.NewFromConfig(mr.Config("us-east-1"), noChecksum)
-	_, _ = ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String("docs"),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}, {AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}, {AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange}},
-		BillingMode:          types.BillingModePayPerRequest,
-	})
+	_, _ = ddb.CreateTable(ctx, testutil.PKSKTableInput("docs"))
 	return &demo{emu: emu, rs: rs, tr: tr, mr: mr, close: func() {
 		_ = mr.Close()
 		tr.CloseIdleConnections()

@@ -13,11 +13,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
 	"github.com/regionkit/multiregion/internal/lab"
+	"github.com/regionkit/multiregion/internal/testutil"
 )
 
 // TestDynaliteAcceptsEveryRequestShape runs every request shape the
@@ -58,18 +58,7 @@ func TestDynaliteAcceptsEveryRequestShape(t *testing.T) {
 
 	table := "dynamo-it-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	raw := dynamodb.NewFromConfig(mr.Config(region))
-	_, err = raw.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String(table),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	})
+	_, err = raw.CreateTable(ctx, testutil.PKSKTableInput(table))
 	if err != nil {
 		t.Fatalf("CreateTable: %v", err)
 	}

@@ -107,21 +107,7 @@ func newEnv(t testing.TB, gopts globaltable.Options, startOpts ...testutil.Optio
 // emulator creates it in every replica.
 func (e *env) createTable(r multiregion.Region, name string) {
 	e.t.Helper()
-	_, err := e.raw[r].CreateTable(testCtx(e.t), &dynamodb.CreateTableInput{
-		TableName: aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-		StreamSpecification: &types.StreamSpecification{
-			StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages,
-		},
-	})
+	_, err := e.raw[r].CreateTable(testCtx(e.t), testutil.PKSKTableInput(name))
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -25,6 +25,28 @@ func labEnv(t *testing.T) *Env {
 	return env
 }
 
+// mustRegion returns the endpoints of the lab's region name, failing the
+// test if the lab has no such region.
+func mustRegion(t *testing.T, env *Env, name string) Region {
+	t.Helper()
+	r, err := env.Region(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// forEachRegion runs f as a subtest of t for each region of names, named
+// after it and given its endpoints.
+func forEachRegion(t *testing.T, env *Env, names []string, f func(t *testing.T, name string, r Region)) {
+	t.Helper()
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			f(t, name, mustRegion(t, env, name))
+		})
+	}
+}
+
 // restoreOnCleanup brings every region back up with its configured latency when
 // the test ends, whatever it did to them.
 func restoreOnCleanup(t *testing.T, env *Env) {

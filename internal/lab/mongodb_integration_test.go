@@ -34,10 +34,7 @@ func mongoClient(t *testing.T, uri string) *mongo.Client {
 func TestMongoShape(t *testing.T) {
 	env := labEnv(t)
 	ctx := testContext(t, 60*time.Second)
-	w, err := env.Region(env.Writer)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustRegion(t, env, env.Writer)
 	primary := mongoClient(t, w.MongoDB)
 	coll := primary.Database("lab").Collection("smoke")
 	id := unique("doc")
@@ -49,21 +46,15 @@ func TestMongoShape(t *testing.T) {
 		t.Fatalf("find on the primary: %v", err)
 	}
 
-	for _, name := range env.Replicas() {
-		t.Run(name, func(t *testing.T) {
-			r, err := env.Region(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := mongoClient(t, r.MongoDB)
-			if err := c.Ping(ctx, nil); err != nil {
-				t.Fatalf("ping FerretDB in %s: %v", name, err)
-			}
-			_, err = c.Database("lab").Collection("smoke").InsertOne(ctx, bson.D{{Key: "_id", Value: unique("standby")}})
-			if err == nil {
-				t.Fatalf("insert through FerretDB over the standby in %s succeeded, want a refusal", name)
-			}
-			t.Logf("%s refused the insert: %v", name, err)
-		})
-	}
+	forEachRegion(t, env, env.Replicas(), func(t *testing.T, name string, r Region) {
+		c := mongoClient(t, r.MongoDB)
+		if err := c.Ping(ctx, nil); err != nil {
+			t.Fatalf("ping FerretDB in %s: %v", name, err)
+		}
+		_, err := c.Database("lab").Collection("smoke").InsertOne(ctx, bson.D{{Key: "_id", Value: unique("standby")}})
+		if err == nil {
+			t.Fatalf("insert through FerretDB over the standby in %s succeeded, want a refusal", name)
+		}
+		t.Logf("%s refused the insert: %v", name, err)
+	})
 }

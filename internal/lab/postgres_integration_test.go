@@ -30,10 +30,7 @@ func pgOpen(t *testing.T, url string) *sql.DB {
 func TestPostgresShape(t *testing.T) {
 	env := labEnv(t)
 	ctx := testContext(t, 60*time.Second)
-	w, err := env.Region(env.Writer)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustRegion(t, env, env.Writer)
 	primary := pgOpen(t, w.Postgres)
 	var inRecovery bool
 	if err := primary.QueryRowContext(ctx, "select pg_is_in_recovery()").Scan(&inRecovery); err != nil || inRecovery {
@@ -47,34 +44,28 @@ func TestPostgresShape(t *testing.T) {
 		t.Fatalf("insert on the primary: %v", err)
 	}
 
-	for _, name := range env.Replicas() {
-		t.Run(name, func(t *testing.T) {
-			r, err := env.Region(name)
-			if err != nil {
-				t.Fatal(err)
+	forEachRegion(t, env, env.Replicas(), func(t *testing.T, name string, r Region) {
+		standby := pgOpen(t, r.Postgres)
+		if err := standby.QueryRowContext(ctx, "select pg_is_in_recovery()").Scan(&inRecovery); err != nil || !inRecovery {
+			t.Fatalf("%s pg_is_in_recovery = %v, %v; want true", name, inRecovery, err)
+		}
+		err := eventually(ctx, 10*time.Second, func(ctx context.Context) error {
+			var got string
+			if err := standby.QueryRowContext(ctx, "select v from lab_smoke where id = $1", id).Scan(&got); err != nil {
+				return err
 			}
-			standby := pgOpen(t, r.Postgres)
-			if err := standby.QueryRowContext(ctx, "select pg_is_in_recovery()").Scan(&inRecovery); err != nil || !inRecovery {
-				t.Fatalf("%s pg_is_in_recovery = %v, %v; want true", name, inRecovery, err)
+			if got != val {
+				return errors.New("standby has " + got + ", want " + val)
 			}
-			err = eventually(ctx, 10*time.Second, func(ctx context.Context) error {
-				var got string
-				if err := standby.QueryRowContext(ctx, "select v from lab_smoke where id = $1", id).Scan(&got); err != nil {
-					return err
-				}
-				if got != val {
-					return errors.New("standby has " + got + ", want " + val)
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatalf("committed row not readable on standby %s: %v", name, err)
-			}
-			_, err = standby.ExecContext(ctx, "insert into lab_smoke (id, v) values ($1, 'x')", unique("standby"))
-			var pgErr *pgconn.PgError
-			if !errors.As(err, &pgErr) || pgErr.Code != "25006" {
-				t.Fatalf("insert on standby %s: err = %v, want SQLSTATE 25006", name, err)
-			}
+			return nil
 		})
-	}
+		if err != nil {
+			t.Fatalf("committed row not readable on standby %s: %v", name, err)
+		}
+		_, err = standby.ExecContext(ctx, "insert into lab_smoke (id, v) values ($1, 'x')", unique("standby"))
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "25006" {
+			t.Fatalf("insert on standby %s: err = %v, want SQLSTATE 25006", name, err)
+		}
+	})
 }

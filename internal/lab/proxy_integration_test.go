@@ -92,28 +92,19 @@ func checkRTT(t *testing.T, addr string, oneWay time.Duration) {
 func TestRegionLatency(t *testing.T) {
 	env := labEnv(t)
 	restoreOnCleanup(t, env)
-	for _, name := range env.Regions() {
-		t.Run(name, func(t *testing.T) {
-			r, err := env.Region(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			live, err := env.Latency(testContext(t, 5*time.Second), name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if live != r.Latency() {
-				t.Fatalf("toxiproxy has %v one way for %s, env file says %v", live, name, r.Latency())
-			}
-			checkRTT(t, r.Redis, r.Latency())
-		})
-	}
-	t.Run("SetLatency", func(t *testing.T) {
-		name := env.Replicas()[0]
-		r, err := env.Region(name)
+	forEachRegion(t, env, env.Regions(), func(t *testing.T, name string, r Region) {
+		live, err := env.Latency(testContext(t, 5*time.Second), name)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if live != r.Latency() {
+			t.Fatalf("toxiproxy has %v one way for %s, env file says %v", live, name, r.Latency())
+		}
+		checkRTT(t, r.Redis, r.Latency())
+	})
+	t.Run("SetLatency", func(t *testing.T) {
+		name := env.Replicas()[0]
+		r := mustRegion(t, env, name)
 		ctx := testContext(t, 10*time.Second)
 		oneWay := 20 * time.Millisecond
 		if r.Latency() == oneWay {
@@ -137,14 +128,7 @@ func TestRegionDownUp(t *testing.T) {
 	restoreOnCleanup(t, env)
 	ctx := testContext(t, 60*time.Second)
 	name := env.Replicas()[len(env.Replicas())-1]
-	r, err := env.Region(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := env.Region(env.Writer)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, w := mustRegion(t, env, name), mustRegion(t, env, env.Writer)
 	var addrs []string
 	for _, s := range Services() {
 		hp, err := HostPort(r.Get(s))

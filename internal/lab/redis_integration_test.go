@@ -25,10 +25,7 @@ func redisClient(t *testing.T, addr string) *redis.Client {
 func TestRedisShape(t *testing.T) {
 	env := labEnv(t)
 	ctx := testContext(t, 30*time.Second)
-	w, err := env.Region(env.Writer)
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := mustRegion(t, env, env.Writer)
 	primary := redisClient(t, w.Redis)
 	key, val := unique("lab:redis:"), unique("v")
 	if err := primary.Set(ctx, key, val, time.Minute).Err(); err != nil {
@@ -37,30 +34,24 @@ func TestRedisShape(t *testing.T) {
 	if role, err := primary.Do(ctx, "ROLE").Slice(); err != nil || len(role) == 0 || role[0] != "master" {
 		t.Errorf("primary ROLE = %v, %v; want master", role, err)
 	}
-	for _, name := range env.Replicas() {
-		t.Run(name, func(t *testing.T) {
-			r, err := env.Region(name)
+	forEachRegion(t, env, env.Replicas(), func(t *testing.T, name string, r Region) {
+		replica := redisClient(t, r.Redis)
+		err := replica.Set(ctx, unique("lab:redis:w:"), "x", time.Minute).Err()
+		if err == nil || !strings.HasPrefix(err.Error(), "READONLY") {
+			t.Fatalf("SET on replica %s: err = %v, want READONLY", name, err)
+		}
+		err = eventually(ctx, 5*time.Second, func(ctx context.Context) error {
+			got, err := replica.Get(ctx, key).Result()
 			if err != nil {
-				t.Fatal(err)
+				return err
 			}
-			replica := redisClient(t, r.Redis)
-			err = replica.Set(ctx, unique("lab:redis:w:"), "x", time.Minute).Err()
-			if err == nil || !strings.HasPrefix(err.Error(), "READONLY") {
-				t.Fatalf("SET on replica %s: err = %v, want READONLY", name, err)
+			if got != val {
+				return errors.New("replica has " + got + ", want " + val)
 			}
-			err = eventually(ctx, 5*time.Second, func(ctx context.Context) error {
-				got, err := replica.Get(ctx, key).Result()
-				if err != nil {
-					return err
-				}
-				if got != val {
-					return errors.New("replica has " + got + ", want " + val)
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatalf("primary's write not visible on replica %s: %v", name, err)
-			}
+			return nil
 		})
-	}
+		if err != nil {
+			t.Fatalf("primary's write not visible on replica %s: %v", name, err)
+		}
+	})
 }

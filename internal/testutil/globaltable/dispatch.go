@@ -61,20 +61,15 @@ func (h *regionHandler) dynamo(ctx context.Context, w http.ResponseWriter, op st
 	)
 	switch op {
 	case "CreateTable":
-		h.createTable(ctx, w, body)
-		return
+		out, err = withInput(ctx, body, h.createTable)
 	case "DeleteTable":
-		h.deleteTable(ctx, w, body)
-		return
+		out, err = withInput(ctx, body, h.deleteTable)
 	case "DescribeTable":
-		h.describeTable(ctx, w, body)
-		return
+		out, err = withInput(ctx, body, h.describeTable)
 	case "UpdateTable":
-		h.updateTable(ctx, w, body)
-		return
+		out, err = withInput(ctx, body, h.updateTable)
 	case "ListTables":
-		h.listTables(w, body)
-		return
+		out, err = withInput(ctx, body, h.listTables)
 	case "PutItem":
 		out, err = h.putItem(ctx, body)
 	case "UpdateItem":
@@ -107,6 +102,16 @@ func (h *regionHandler) dynamo(ctx context.Context, w http.ResponseWriter, op st
 		return
 	}
 	writeOutput(w, out)
+}
+
+// withInput decodes body into fn's input shape and runs fn: the prologue of
+// every table-administration handler.
+func withInput[In any](ctx context.Context, body []byte, fn func(context.Context, *In) (any, error)) (any, error) {
+	in, err := decode[In](body)
+	if err != nil {
+		return nil, err
+	}
+	return fn(ctx, in)
 }
 
 // readCall decodes body into minidyn's input shape and runs fn under the

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"go.uber.org/goleak"
 
+	"github.com/regionkit/multiregion/internal/testutil"
 	"github.com/regionkit/multiregion/internal/testutil/globaltable"
 )
 
@@ -82,21 +83,10 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-// createTable creates table (pk S hash, sk N range) from region.
+// createTable creates table (testutil.PKSKTableInput) from region.
 func (l *lab) createTable(region, table string) {
 	l.t.Helper()
-	_, err := l.ddb[region].CreateTable(ctx(l.t), &dynamodb.CreateTableInput{
-		TableName: aws.String(table),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	})
+	_, err := l.ddb[region].CreateTable(ctx(l.t), testutil.PKSKTableInput(table))
 	must.NoError(l.t, err)
 }
 

@@ -9,10 +9,11 @@ import (
 	"github.com/truora/minidyn/server"
 )
 
-// writeOutput answers a data-plane call. minidyn's output shapes are
-// converted to the SDK's and encoded by the SDK codec because minidyn's JSON
-// AttributeValue tags L and M omitempty: an empty list or map would go out
-// as {} and lose its type.
+// writeOutput answers a call with out. A table-administration call already
+// returns the SDK's output shape. A data-plane call returns minidyn's, which
+// is converted to the SDK's and encoded by the SDK codec because minidyn's
+// JSON AttributeValue tags L and M omitempty: an empty list or map would go
+// out as {} and lose its type.
 func writeOutput(w http.ResponseWriter, out any) {
 	switch o := out.(type) {
 	case *server.GetItemOutput:
@@ -69,6 +70,16 @@ func writeOutput(w http.ResponseWriter, out any) {
 		writeSDK(w, ddbProto, ddbschemas.BatchWriteItem, ddbschemas.BatchWriteItemOutput, res)
 	case *server.TransactWriteItemsOutput:
 		writeSDK(w, ddbProto, ddbschemas.TransactWriteItems, ddbschemas.TransactWriteItemsOutput, &dynamodb.TransactWriteItemsOutput{})
+	case *dynamodb.CreateTableOutput:
+		writeSDK(w, ddbProto, ddbschemas.CreateTable, ddbschemas.CreateTableOutput, o)
+	case *dynamodb.DeleteTableOutput:
+		writeSDK(w, ddbProto, ddbschemas.DeleteTable, ddbschemas.DeleteTableOutput, o)
+	case *dynamodb.DescribeTableOutput:
+		writeSDK(w, ddbProto, ddbschemas.DescribeTable, ddbschemas.DescribeTableOutput, o)
+	case *dynamodb.UpdateTableOutput:
+		writeSDK(w, ddbProto, ddbschemas.UpdateTable, ddbschemas.UpdateTableOutput, o)
+	case *dynamodb.ListTablesOutput:
+		writeSDK(w, ddbProto, ddbschemas.ListTables, ddbschemas.ListTablesOutput, o)
 	default:
 		writeJSON(w, out)
 	}

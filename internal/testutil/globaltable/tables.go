@@ -2,14 +2,12 @@ package globaltable
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ddbschemas "github.com/aws/aws-sdk-go-v2/service/dynamodb/schemas"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/truora/minidyn/server"
 )
@@ -35,20 +33,30 @@ type tableRegistry struct {
 	incarnation uint64
 }
 
-// createTable creates the table in every replica region: a global table.
-func (h *regionHandler) createTable(ctx context.Context, w http.ResponseWriter, body []byte) {
-	in, err := decode[server.CreateTableInput](body)
-	if err != nil {
-		writeError(w, err)
-		return
+// lookup returns the global table name. Callers hold t.mu.
+func (t *tableRegistry) lookup(name string) (*tableMeta, error) {
+	if meta, ok := t.byName[name]; ok {
+		return meta, nil
 	}
+	return nil, errNoTable(name)
+}
+
+// table returns the table name as this replica holds it. Callers hold r.mu.
+func (r *region) table(name string) (*tableMeta, error) {
+	if meta := r.tables[name]; meta != nil {
+		return meta, nil
+	}
+	return nil, errNoTable(name)
+}
+
+// createTable creates the table in every replica region: a global table.
+func (h *regionHandler) createTable(ctx context.Context, in *server.CreateTableInput) (any, error) {
 	name := aws.ToString(in.TableName)
 	e := h.e
 	e.tables.mu.Lock()
 	defer e.tables.mu.Unlock()
 	if _, ok := e.tables.byName[name]; ok {
-		writeError(w, &ddbtypes.ResourceInUseException{Message: aws.String("Table already exists: " + name)})
-		return
+		return nil, &ddbtypes.ResourceInUseException{Message: aws.String("Table already exists: " + name)}
 	}
 	// minidyn validation is deterministic, so if the first region accepts
 	// the definition every region does; a later failure is rolled back anyway.
@@ -62,8 +70,7 @@ func (h *regionHandler) createTable(ctx context.Context, w http.ResponseWriter, 
 				_, _ = done.db.DeleteTable(ctx, &server.DeleteTableInput{TableName: in.TableName})
 				done.mu.Unlock()
 			}
-			writeError(w, err)
-			return
+			return nil, err
 		}
 	}
 	e.tables.incarnation++
@@ -101,32 +108,24 @@ func (h *regionHandler) createTable(ctx context.Context, w http.ResponseWriter, 
 	// AWS answers CreateTable with CREATING; DescribeTable reports ACTIVE at once.
 	td, err := h.describe(ctx, meta, ddbtypes.TableStatusCreating)
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
-	writeSDK(w, ddbProto, ddbschemas.CreateTable, ddbschemas.CreateTableOutput, &dynamodb.CreateTableOutput{TableDescription: td})
+	return &dynamodb.CreateTableOutput{TableDescription: td}, nil
 }
 
 // deleteTable deletes the table, its versions and its stream everywhere.
-func (h *regionHandler) deleteTable(ctx context.Context, w http.ResponseWriter, body []byte) {
-	in, err := decode[server.DeleteTableInput](body)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
+func (h *regionHandler) deleteTable(ctx context.Context, in *server.DeleteTableInput) (any, error) {
 	name := aws.ToString(in.TableName)
 	e := h.e
 	e.tables.mu.Lock()
 	defer e.tables.mu.Unlock()
-	meta, ok := e.tables.byName[name]
-	if !ok {
-		writeError(w, errNoTable(name))
-		return
+	meta, err := e.tables.lookup(name)
+	if err != nil {
+		return nil, err
 	}
 	td, err := h.describe(ctx, meta, ddbtypes.TableStatusDeleting)
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
 	for _, r := range e.regions {
 		r.mu.Lock()
@@ -137,78 +136,59 @@ func (h *regionHandler) deleteTable(ctx context.Context, w http.ResponseWriter, 
 		r.mu.Unlock()
 	}
 	delete(e.tables.byName, name)
-	writeSDK(w, ddbProto, ddbschemas.DeleteTable, ddbschemas.DeleteTableOutput, &dynamodb.DeleteTableOutput{TableDescription: td})
+	return &dynamodb.DeleteTableOutput{TableDescription: td}, nil
 }
 
-func (h *regionHandler) describeTable(ctx context.Context, w http.ResponseWriter, body []byte) {
-	in, err := decode[server.DescribeTableInput](body)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
+func (h *regionHandler) describeTable(ctx context.Context, in *server.DescribeTableInput) (any, error) {
 	h.r.mu.Lock()
-	meta := h.r.tables[aws.ToString(in.TableName)]
+	meta, err := h.r.table(aws.ToString(in.TableName))
 	h.r.mu.Unlock()
-	if meta == nil {
-		writeError(w, errNoTable(aws.ToString(in.TableName)))
-		return
+	if err != nil {
+		return nil, err
 	}
 	td, err := h.describe(ctx, meta, ddbtypes.TableStatusActive)
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
-	writeSDK(w, ddbProto, ddbschemas.DescribeTable, ddbschemas.DescribeTableOutput, &dynamodb.DescribeTableOutput{Table: td})
+	return &dynamodb.DescribeTableOutput{Table: td}, nil
 }
 
 // updateTable applies index changes in every region. The replica set and
 // consistency mode are fixed by the emulator's Options, as a real global
 // table's mode cannot change after creation.
-func (h *regionHandler) updateTable(ctx context.Context, w http.ResponseWriter, body []byte) {
-	in, err := decode[server.UpdateTableInput](body)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
+func (h *regionHandler) updateTable(ctx context.Context, in *server.UpdateTableInput) (any, error) {
 	if len(in.ReplicaUpdates) > 0 || in.MultiRegionConsistency != "" {
-		writeError(w, errValidation("the emulator's replica set and consistency mode are fixed by its Options"))
-		return
+		return nil, errValidation("the emulator's replica set and consistency mode are fixed by its Options")
 	}
-	name := aws.ToString(in.TableName)
 	e := h.e
 	e.tables.mu.Lock()
 	defer e.tables.mu.Unlock()
-	meta, ok := e.tables.byName[name]
-	if !ok {
-		writeError(w, errNoTable(name))
-		return
+	meta, err := e.tables.lookup(aws.ToString(in.TableName))
+	if err != nil {
+		return nil, err
 	}
 	for _, r := range e.regions {
 		r.mu.Lock()
 		_, err := r.db.UpdateTable(ctx, in)
 		r.mu.Unlock()
 		if err != nil {
-			writeError(w, err)
-			return
+			return nil, err
 		}
 	}
 	td, err := h.describe(ctx, meta, ddbtypes.TableStatusActive)
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
-	writeSDK(w, ddbProto, ddbschemas.UpdateTable, ddbschemas.UpdateTableOutput, &dynamodb.UpdateTableOutput{TableDescription: td})
+	return &dynamodb.UpdateTableOutput{TableDescription: td}, nil
 }
 
-func (h *regionHandler) listTables(w http.ResponseWriter, body []byte) {
-	in, err := decode[struct {
-		ExclusiveStartTableName string
-		Limit                   int
-	}](body)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
+// listTablesInput is the request shape of ListTables.
+type listTablesInput struct {
+	ExclusiveStartTableName string
+	Limit                   int
+}
+
+func (h *regionHandler) listTables(_ context.Context, in *listTablesInput) (any, error) {
 	h.r.mu.Lock()
 	var names []string
 	for name := range h.r.tables {
@@ -223,5 +203,5 @@ func (h *regionHandler) listTables(w http.ResponseWriter, body []byte) {
 		out.TableNames = names[:in.Limit]
 		out.LastEvaluatedTableName = aws.String(names[in.Limit-1])
 	}
-	writeSDK(w, ddbProto, ddbschemas.ListTables, ddbschemas.ListTablesOutput, out)
+	return out, nil
 }

@@ -39,9 +39,9 @@ func (h *regionHandler) localWrite(ctx context.Context, ops []writeOp, exec func
 	keys := make([]item, len(ops))
 	holdKeys := make([]string, len(ops))
 	for i, op := range ops {
-		meta := r.tables[op.table]
-		if meta == nil {
-			return nil, errNoTable(op.table)
+		meta, err := r.table(op.table)
+		if err != nil {
+			return nil, err
 		}
 		key, err := keyOf(meta, op.raw)
 		if err != nil {
@@ -266,10 +266,10 @@ func (h *regionHandler) validateBatch(in *server.BatchWriteItemInput) error {
 	n := 0
 	for table, reqs := range in.RequestItems {
 		h.r.mu.Lock()
-		meta := h.r.tables[table]
+		meta, err := h.r.table(table)
 		h.r.mu.Unlock()
-		if meta == nil {
-			return errNoTable(table)
+		if err != nil {
+			return err
 		}
 		seen := map[string]bool{}
 		for _, req := range reqs {
