@@ -69,10 +69,6 @@ func newMetaNames(prefix string) metaNames {
 		del: prefix + "del", exp: prefix + "exp", none: prefix + "none"}
 }
 
-func (n metaNames) has(attr string) bool {
-	return attr == n.ver || attr == n.prev || attr == n.origin || attr == n.hlc || attr == n.lin || attr == n.del || attr == n.exp
-}
-
 // parse reads the metadata of an item; an item written by something other
 // than a Table has an empty Meta.
 func (n metaNames) parse(item map[string]types.AttributeValue) Meta {
