@@ -129,7 +129,7 @@ func (c *Client) Pick(allowed RegionSet) (Region, error) {
 	if i := c.rt.pick(allowed); i >= 0 {
 		return c.opts.Regions[i], nil
 	}
-	return "", c.noHealthy("", allowed)
+	return "", c.NoHealthy("", allowed)
 }
 
 // Rank appends to dst the regions of allowed in pick order: healthy ones
@@ -153,10 +153,8 @@ func (c *Client) Nearest(ctx context.Context) (Region, error) {
 }
 
 // NoHealthy builds the error adapters return when no allowed region is
-// healthy for op.
-func (c *Client) NoHealthy(op string, allowed RegionSet) error { return c.noHealthy(op, allowed) }
-
-func (c *Client) noHealthy(op string, allowed RegionSet) error {
+// healthy for op: it names the allowed regions and the last error of each.
+func (c *Client) NoHealthy(op string, allowed RegionSet) error {
 	regions := c.Rank(allowed, nil)
 	return &NoHealthyRegionError{Op: op, Allowed: regions, LastErrors: c.rt.lastErrors(regions)}
 }

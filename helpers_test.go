@@ -149,7 +149,3 @@ func newLoopbackClient(t testing.TB) (*http.Client, *loopbackOnly) {
 	lo := &loopbackOnly{next: tr}
 	return &http.Client{Transport: lo}, lo
 }
-
-func testutilLatency(region string, d time.Duration) testutil.Option {
-	return testutil.WithLatency(region, d)
-}

@@ -1,7 +1,6 @@
 package testutil
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -194,8 +193,7 @@ func (e *Endpoint) Up() error {
 }
 
 // close shuts the endpoint down for good.
-func (e *Endpoint) close(ctx context.Context) {
+func (e *Endpoint) close() {
 	e.Blackhole(false)
 	e.Down()
-	_ = ctx
 }

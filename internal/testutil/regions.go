@@ -1,7 +1,6 @@
 package testutil
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -130,7 +129,7 @@ func (rs *Regions) Options(services ...string) func(*multiregion.Options) {
 // Close shuts every endpoint down.
 func (rs *Regions) Close() {
 	for _, r := range rs.order {
-		rs.byID[r].close(context.Background())
+		rs.byID[r].close()
 	}
 }
 
