@@ -3,22 +3,31 @@ package multiregion
 import (
 	"context"
 	"sync"
-	"time"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // Client measures the latency and health of a set of AWS regions and picks
-// the nearest healthy one. Datastore adapters (dynamo, aurora, s3mesh, cache,
-// docdb) ask it which regions may serve a call and report back what they saw.
+// the nearest healthy one. Its probes give the network view; each datastore
+// adapter (dynamo, aurora, s3mesh, cache, docdb) registers a Store on it for
+// its own routing state, and asks that Store which regions may serve a call.
 //
-// A Client is safe for concurrent use. Close it to stop its probes.
+// A Client is safe for concurrent use. Close it to stop its probes; every
+// method that returns an error then fails with ErrClosed, and so does every
+// Store and adapter built on it.
 type Client struct {
 	opts   Options
 	cfg    aws.Config
-	rt     *router
+	rt     *router // the network view
 	prober Prober
 	all    RegionSet
+
+	mu     sync.Mutex // guards stores and the closing of the registry
+	stores map[string]*Store
+	list   atomic.Pointer[[]*Store] // the registered stores, for lock-free notification
+	closed atomic.Bool
+	done   chan struct{}
 
 	closeOnce sync.Once
 	closeIdle func() // closes the default prober's keep-alive connections
@@ -54,33 +63,56 @@ func New(ctx context.Context, cfg aws.Config, optFns ...func(*Options)) (*Client
 		}
 		o.Prober = hp
 	}
-	c := &Client{opts: o, cfg: cfg, rt: newRouter(&o), prober: o.Prober, closeIdle: closeIdle}
-	for i := range o.Regions {
-		c.all = c.all.With(i)
+	index := make(map[Region]int, len(o.Regions))
+	var all RegionSet
+	for i, r := range o.Regions {
+		index[r] = i
+		all = all.With(i)
 	}
+	c := &Client{opts: o, cfg: cfg, prober: o.Prober, all: all, closeIdle: closeIdle,
+		stores: map[string]*Store{}, done: make(chan struct{})}
+	c.rt = newRouter(&o, index, "", all, nil, true)
+	c.list.Store(&[]*Store{})
 	loopCtx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	if !o.DisableBackgroundProbes {
-		for i := range o.Regions {
-			c.wg.Add(1)
-			go c.probeLoop(loopCtx, i)
-		}
+		c.startProbeLoops(loopCtx, c.networkTarget(), &c.wg)
 	}
 	return c, nil
 }
 
-// Close stops every probe goroutine and waits for them. It is safe to call
-// more than once.
+// Close stops every probe goroutine, closes every Store registered on the
+// Client, and waits for them. It is safe to call more than once.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.closed.Store(true)
+		stores := *c.list.Load()
+		c.mu.Unlock()
+		c.rt.close(ErrClosed)
+		for _, s := range stores {
+			s.shutdown(ErrClosed)
+		}
 		c.cancel()
 		c.wg.Wait()
 		if c.closeIdle != nil {
 			c.closeIdle()
 		}
+		close(c.done)
 	})
 	return nil
 }
+
+// Err returns nil while the Client is open and ErrClosed once it closed.
+func (c *Client) Err() error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Done returns a channel that is closed when the Client has closed.
+func (c *Client) Done() <-chan struct{} { return c.done }
 
 // Regions returns the configured regions in preference order.
 func (c *Client) Regions() []Region { return append([]Region(nil), c.opts.Regions...) }
@@ -97,6 +129,9 @@ func (c *Client) Config(r Region) aws.Config {
 
 // Index returns the position of r in Options.Regions.
 func (c *Client) Index(r Region) (int, error) {
+	if err := c.Err(); err != nil {
+		return -1, err
+	}
 	i, ok := c.rt.index[r]
 	if !ok {
 		return -1, &UnknownRegionError{Region: r}
@@ -107,6 +142,9 @@ func (c *Client) Index(r Region) (int, error) {
 // Set returns the RegionSet of the given regions, for Pick and Rank. With no
 // arguments it returns every region of the Client.
 func (c *Client) Set(regions ...Region) (RegionSet, error) {
+	if err := c.Err(); err != nil {
+		return 0, err
+	}
 	if len(regions) == 0 {
 		return c.all, nil
 	}
@@ -121,30 +159,49 @@ func (c *Client) Set(regions ...Region) (RegionSet, error) {
 	return s, nil
 }
 
-// Pick returns the nearest healthy region of allowed. It takes no lock and
-// allocates nothing, except on the error path: when no allowed region is
-// healthy it returns a *NoHealthyRegionError (errors.Is ErrNoHealthyRegion),
-// never a region outside allowed.
-func (c *Client) Pick(allowed RegionSet) (Region, error) {
-	if i := c.rt.pick(allowed); i >= 0 {
-		return c.opts.Regions[i], nil
+// regionsOf lists the regions of s in preference order.
+func (c *Client) regionsOf(s RegionSet) []Region {
+	var out []Region
+	for i, r := range c.opts.Regions {
+		if s.Has(i) {
+			out = append(out, r)
+		}
 	}
-	return "", c.NoHealthy("", allowed)
+	return out
 }
 
-// Rank appends to dst the regions of allowed in pick order: healthy ones
-// first (nearest first, with hysteresis), ejected ones last. Adapters try
-// them in this order to fail over.
+// Pick returns the nearest healthy region of allowed in the network view.
+// It takes no lock and allocates nothing, except on the error path: when
+// no allowed region is healthy it returns a *NoHealthyRegionError (errors.Is
+// ErrNoHealthyRegion), never a region outside allowed; after Close, ErrClosed.
+// Adapters pick through their Store instead.
+func (c *Client) Pick(allowed RegionSet) (Region, error) {
+	i, err := c.rt.pick(allowed)
+	if err != nil {
+		return "", err
+	}
+	if i < 0 {
+		regions := c.Rank(allowed, nil)
+		return "", &NoHealthyRegionError{Allowed: regions, LastErrors: c.rt.lastErrors(regions)}
+	}
+	return c.opts.Regions[i], nil
+}
+
+// Rank appends to dst the regions of allowed in the network view's pick
+// order: healthy ones first (nearest first, with hysteresis), ejected ones
+// last. After Close it appends nothing.
 func (c *Client) Rank(allowed RegionSet, dst []Region) []Region { return c.rt.rank(allowed, dst) }
 
-// Healthy reports whether r is currently healthy (false for unknown regions).
+// Healthy reports whether r is healthy in the network view (false for
+// unknown regions and after Close).
 func (c *Client) Healthy(r Region) bool {
 	i, ok := c.rt.index[r]
-	return ok && c.rt.snap.Load().healthy.Has(i)
+	return ok && c.rt.healthy(i)
 }
 
 // Nearest returns the nearest healthy region among all of the Client's
-// regions, or an error that matches ErrNoHealthyRegion.
+// regions in the network view, or an error that matches ErrNoHealthyRegion
+// (ErrClosed after Close).
 func (c *Client) Nearest(ctx context.Context) (Region, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -152,107 +209,91 @@ func (c *Client) Nearest(ctx context.Context) (Region, error) {
 	return c.Pick(c.all)
 }
 
-// NoHealthy builds the error adapters return when no allowed region is
-// healthy for op: it names the allowed regions and the last error of each.
-func (c *Client) NoHealthy(op string, allowed RegionSet) error {
-	regions := c.Rank(allowed, nil)
-	return &NoHealthyRegionError{Op: op, Allowed: regions, LastErrors: c.rt.lastErrors(regions)}
-}
-
-// Observe feeds the outcome of a real call to r into the router: a latency
-// sample when err is nil and rtt > 0 (pass rtt 0 to report a success without
-// a sample, e.g. for a scan whose time says more about its size than about
-// the network), a failure otherwise. context.Canceled is never counted;
-// adapters also skip Observe when the caller's own context ended the call.
-// Unknown regions are ignored. Safe for concurrent use.
-func (c *Client) Observe(r Region, rtt time.Duration, err error) {
-	if i, ok := c.rt.index[r]; ok {
-		c.rt.observe(i, rtt, err, false)
+// Store returns the store registered under name, or a *StoreError matching
+// ErrUnknownStore (ErrClosed after Close).
+func (c *Client) Store(name string) (*Store, error) {
+	if err := c.Err(); err != nil {
+		return nil, err
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.stores[name]; ok {
+		return s, nil
+	}
+	return nil, &StoreError{Store: name, Rule: ErrUnknownStore}
 }
 
-// Status returns every region in pick order with its latency and health.
-func (c *Client) Status() []RegionStatus { return c.rt.status() }
+// Status returns the network view (every region in pick order with its
+// latency and health) and the view of every registered store.
+func (c *Client) Status() Status {
+	st := Status{Closed: c.closed.Load(), Network: c.rt.status()}
+	for _, s := range *c.list.Load() {
+		st.Stores = append(st.Stores, s.Status())
+	}
+	return st
+}
 
-// Refresh probes every region once, concurrently, waits for the results
-// and records them together, in preference order, so that one round gives
-// one deterministic new ranking. Use it at start-up to rank regions before
-// the first call, or to drive the Client in virtual time with
+// Refresh probes every region once, concurrently, for the network view and
+// for every store that has a prober of its own, waits for the results and
+// records each round together, in preference order, so that one round
+// gives one deterministic new ranking. Use it at start-up to rank regions
+// before the first call, or to drive the Client in virtual time with
 // DisableBackgroundProbes.
 func (c *Client) Refresh(ctx context.Context) error {
-	results := make([]probeResult, len(c.opts.Regions))
-	var wg sync.WaitGroup
-	for i := range c.opts.Regions {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i] = c.probe(ctx, i)
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	if err := c.Err(); err != nil {
 		return err
 	}
-	c.rt.observeProbes(results)
+	if err := c.probeRound(ctx, c.networkTarget()); err != nil {
+		return err
+	}
+	for _, s := range *c.list.Load() {
+		if s.prober == nil {
+			continue
+		}
+		if err := s.Refresh(ctx); err != nil && s.Err() == nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// probeLoop probes region i now and then every ProbeInterval until ctx ends.
-func (c *Client) probeLoop(ctx context.Context, i int) {
-	defer c.wg.Done()
-	for {
-		c.probeOnce(ctx, i)
-		t := c.opts.Clock.NewTimer(c.opts.ProbeInterval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C():
+// register adds s to the registry.
+func (c *Client) register(s *Store) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	name := s.rt.name
+	if _, dup := c.stores[name]; dup {
+		return &StoreError{Store: name, Rule: ErrDuplicateStore, Reason: "a store of that name is already registered on this Client"}
+	}
+	c.stores[name] = s
+	list := append(append([]*Store(nil), *c.list.Load()...), s)
+	c.list.Store(&list)
+	return nil
+}
+
+// unregister removes s from the registry.
+func (c *Client) unregister(s *Store) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stores[s.rt.name] != s {
+		return
+	}
+	delete(c.stores, s.rt.name)
+	var list []*Store
+	for _, x := range *c.list.Load() {
+		if x != s {
+			list = append(list, x)
 		}
 	}
+	c.list.Store(&list)
 }
 
-// probeOnce runs one probe of region i and records it.
-func (c *Client) probeOnce(ctx context.Context, i int) {
-	res := c.probe(ctx, i)
-	// A probe cut short because the Client is closing is not recorded.
-	if ctx.Err() == nil {
-		c.rt.observe(i, res.rtt, res.err, true)
+// networkChanged re-ranks the stores that rank by the network view.
+func (c *Client) networkChanged() {
+	for _, s := range *c.list.Load() {
+		s.rt.recompute()
 	}
-}
-
-// probeResult is the outcome of one probe of region i.
-type probeResult struct {
-	i   int
-	rtt time.Duration
-	err error
-}
-
-// probe runs one probe of region i with ProbeTimeout.
-func (c *Client) probe(ctx context.Context, i int) probeResult {
-	r := c.opts.Regions[i]
-	if err := ctx.Err(); err != nil {
-		return probeResult{i: i, err: err}
-	}
-	pctx, cancel := context.WithTimeout(ctx, c.opts.ProbeTimeout)
-	defer cancel()
-	tracer, _ := c.opts.Tracer.(ProbeTracer)
-	if tracer != nil {
-		pctx = tracer.TraceProbeStart(pctx, TraceProbeStartData{Region: r})
-	}
-	rtt, err := c.prober.Probe(pctx, r)
-	if err == nil && rtt <= 0 {
-		rtt = time.Nanosecond // a probe that succeeded is a sample, however fast
-	}
-	if tracer != nil {
-		tracer.TraceProbeEnd(pctx, TraceProbeEndData{Region: r, RTT: rtt, Err: err})
-	}
-	if err != nil {
-		if ctx.Err() != nil { // the caller gave up: says nothing of the region
-			return probeResult{i: i, err: ctx.Err()}
-		}
-		err = &RegionError{Region: r, Op: "probe", Err: err}
-		c.opts.Logger.Debug("multiregion: probe failed", "region", string(r), "error", err)
-	}
-	return probeResult{i: i, rtt: rtt, err: err}
 }

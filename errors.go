@@ -19,8 +19,16 @@ var (
 	ErrInvalidOptions = errors.New("multiregion: invalid options")
 	// ErrWriteRegion: a write was directed at a region that cannot take writes.
 	ErrWriteRegion = errors.New("multiregion: region does not accept writes")
-	// ErrClosed: the Client was closed.
-	ErrClosed = errors.New("multiregion: client closed")
+	// ErrClosed: the Client, or the store or adapter the call went
+	// through, was closed.
+	ErrClosed = errors.New("multiregion: closed")
+	// ErrInvalidStore: a store registration is malformed (empty name,
+	// regions the Client does not have).
+	ErrInvalidStore = errors.New("multiregion: invalid store")
+	// ErrDuplicateStore: a store of that name is already registered on the Client.
+	ErrDuplicateStore = errors.New("multiregion: duplicate store")
+	// ErrUnknownStore: no store of that name is registered on the Client.
+	ErrUnknownStore = errors.New("multiregion: unknown store")
 	// ErrOutcomeUnknown: a request was sent and no answer came back; it may
 	// have been applied. Matched by a *RegionError with OutcomeUnknown set.
 	ErrOutcomeUnknown = errors.New("multiregion: outcome unknown")
@@ -69,13 +77,54 @@ func (e *UnknownRegionError) Error() string {
 // Is matches ErrUnknownRegion.
 func (e *UnknownRegionError) Is(target error) bool { return target == ErrUnknownRegion }
 
-// NoHealthyRegionError reports that no allowed region is healthy. It names
-// the regions that were allowed and the last error seen in each.
+// StoreError reports a store registration or lookup that failed. Rule is
+// ErrInvalidStore, ErrDuplicateStore or ErrUnknownStore.
+type StoreError struct {
+	Store  string
+	Rule   error
+	Reason string
+	Err    error // an underlying error such as *UnknownRegionError, or nil
+}
+
+func (e *StoreError) Error() string {
+	msg := fmt.Sprintf("%v %q", e.Rule, e.Store)
+	if e.Reason != "" {
+		msg += ": " + e.Reason
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns the rule and the underlying error.
+func (e *StoreError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Rule}
+	}
+	return []error{e.Rule, e.Err}
+}
+
+// Attempt is one try of a routed call in one region, and how it failed.
+type Attempt struct {
+	Region Region
+	Err    error
+}
+
+// NoHealthyRegionError is the one shape of "no region could serve this
+// call": either no allowed region was healthy to begin with, or every
+// allowed region was tried and failed. It names the store, the regions
+// that were allowed, the last error the store saw in each, and the
+// attempts the call made, in order (each a *RegionError, inspectable with
+// errors.As). It matches ErrNoHealthyRegion: turn it into a 503.
 type NoHealthyRegionError struct {
-	Op      string   // the operation, or "" for Nearest
+	Store   string   // the store's name, or "" for the network view
+	Op      string   // the operation, or "" for Pick and Nearest
 	Allowed []Region // the regions the call could have used
 	// LastErrors holds the last failure seen per allowed region, in the order of Allowed.
 	LastErrors []error
+	// Attempts lists the regions the call tried and their errors, in order.
+	Attempts []Attempt
 }
 
 func (e *NoHealthyRegionError) Error() string {
@@ -84,6 +133,16 @@ func (e *NoHealthyRegionError) Error() string {
 		op = "pick"
 	}
 	msg := fmt.Sprintf("multiregion: %s: no healthy region among %v", op, e.Allowed)
+	if e.Store != "" {
+		msg = fmt.Sprintf("multiregion: %s on %s: no healthy region among %v", op, e.Store, e.Allowed)
+	}
+	if len(e.Attempts) > 0 {
+		msg += fmt.Sprintf("; %d attempts failed", len(e.Attempts))
+		for _, a := range e.Attempts {
+			msg += fmt.Sprintf("; %s: %v", a.Region, a.Err)
+		}
+		return msg
+	}
 	for i, err := range e.LastErrors {
 		if err != nil && i < len(e.Allowed) {
 			msg += fmt.Sprintf("; %s: %v", e.Allowed[i], err)
@@ -95,8 +154,15 @@ func (e *NoHealthyRegionError) Error() string {
 // Is matches ErrNoHealthyRegion.
 func (e *NoHealthyRegionError) Is(target error) bool { return target == ErrNoHealthyRegion }
 
-// Unwrap returns the last errors seen, so errors.Is finds their causes too.
-func (e *NoHealthyRegionError) Unwrap() []error { return e.LastErrors }
+// Unwrap returns the attempts' errors and the last errors seen, so
+// errors.Is and errors.As find their causes too.
+func (e *NoHealthyRegionError) Unwrap() []error {
+	errs := make([]error, 0, len(e.Attempts)+len(e.LastErrors))
+	for _, a := range e.Attempts {
+		errs = append(errs, a.Err)
+	}
+	return append(errs, e.LastErrors...)
+}
 
 // RegionError is a failure of one operation in one region. Adapters return
 // it for regional failures (5xx, throttling left after retries, connection

@@ -11,6 +11,12 @@ type healthPolicy struct {
 	threshold   int
 	interval    time.Duration
 	maxEjection time.Duration
+	// callsReadmit: a successful call readmits an ejected region, as a
+	// probe does. True for a store's state, whose calls reach an ejected
+	// region only as a last resort (a read every other region failed, a
+	// pinned call) and prove it serves that store; the network view has no
+	// calls.
+	callsReadmit bool
 }
 
 // regionState is the mutable record of one region. It is only touched by
@@ -26,6 +32,7 @@ type regionState struct {
 	samples     uint64
 	slowRun     int       // consecutive samples above levelShiftFactor × ewma
 	lastPassive time.Time // when the last passive sample was folded in
+	lastSample  time.Time // when the last latency sample (probe or passive) was taken
 	failures    int       // consecutive failures
 	healthy     bool
 	lastErr     error
@@ -128,18 +135,19 @@ func (s *regionState) takePassive(rtt time.Duration, now time.Time, p healthPoli
 	return true
 }
 
-// succeed records a success. Only a probe may readmit an ejected region:
-// calls are not routed to it, and one lucky call proves little.
+// succeed records a success. A probe readmits an ejected region, and so
+// does a call when the policy says so (a store's state, see callsReadmit).
 // It reports whether the region's health changed, and whether anything the
 // ranking reads changed (when not, the snapshot need not be recomputed).
 func (s *regionState) succeed(rtt time.Duration, probe bool, now time.Time, p healthPolicy) (healthChanged, rankInputsChanged bool) {
 	sampled := rtt > 0 && (probe || s.takePassive(rtt, now, p))
 	if sampled {
 		s.sample(rtt, p)
+		s.lastSample = now
 	}
 	wasSuspect := s.failures > 0
 	s.failures = 0
-	if s.healthy || !probe || now.Before(s.readmitAfter) {
+	if s.healthy || (!probe && !p.callsReadmit) || now.Before(s.readmitAfter) {
 		return false, sampled || wasSuspect
 	}
 	s.healthy = true

@@ -97,9 +97,15 @@ type Options struct {
 	// default: false
 	DisableBackgroundProbes bool
 
-	// Tracer observes probes and health changes.
+	// ProbeTracer is called around every active probe, of the network view
+	// and of every store.
 	// default: nil (no tracing)
-	Tracer Tracer
+	ProbeTracer ProbeTracer
+
+	// HealthTracer is called when a region is ejected or readmitted, in the
+	// network view or for a store.
+	// default: nil (no tracing)
+	HealthTracer HealthTracer
 
 	// Logger receives health changes at Info and probe failures at Debug.
 	// default: a logger that discards everything

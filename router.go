@@ -13,80 +13,111 @@ import (
 // snapshot is the immutable routing state the pick path reads. A new one is
 // built under the router's mutex and swapped in atomically whenever the order
 // or the health of any region changes (as grpc-go's balancers swap pickers),
-// so Pick takes no lock and allocates nothing.
+// so Pick takes no lock and allocates nothing. A closed router publishes a
+// snapshot whose err is set: the pick returns it without building anything.
 type snapshot struct {
 	order   []uint8   // positions of all regions, in pick order
-	healthy RegionSet // healthy regions
+	healthy RegionSet // healthy regions (of the router's own set)
+	err     error     // non-nil once closed: what every pick returns
+	// lat is the latency view of every region at publication, for the
+	// stores that rank by the network view. Only the network router fills it.
+	lat []latency
+}
+
+// latency is the part of a regionState that ranking by latency reads.
+type latency struct {
+	ewma, dev, vf float64
+	measured      bool
+	healthy       bool
 }
 
 // router tracks latency and health per region and publishes snapshots.
-// It is safe for concurrent use.
+// The Client has one for its network view (fed by its probes only) and one
+// per Store (fed by that store's calls and its own probe, and ranked by the
+// network view until the store has fresh samples of its own). It is safe
+// for concurrent use.
 type router struct {
+	name    string // the store's name; "" for the network view
 	regions []Region
 	index   map[Region]int
+	set     RegionSet // the regions this router may rank healthy
 	policy  healthPolicy
 	margin  float64
 	clock   Clock
 	tracer  HealthTracer
 	logger  *slog.Logger
+	net     *router // the network view, for a store's router; nil for the network view
+	ownProb bool    // the store has a prober of its own
 
 	snap atomic.Pointer[snapshot]
 
 	mu      sync.Mutex
 	states  []regionState
 	scratch []uint8
+	view    []regionState // scratch copy of states with the network view laid over
 }
 
-func newRouter(o *Options) *router {
+func newRouter(o *Options, index map[Region]int, name string, set RegionSet, net *router, ownProber bool) *router {
 	rt := &router{
+		name:    name,
 		regions: o.Regions,
-		index:   make(map[Region]int, len(o.Regions)),
+		index:   index,
+		set:     set,
 		policy: healthPolicy{
 			weight:      o.EWMAWeight,
 			threshold:   o.FailureThreshold,
 			interval:    o.ProbeInterval,
-			maxEjection: o.MaxEjection,
+			maxEjection:  o.MaxEjection,
+			callsReadmit: net != nil,
 		},
 		margin:  o.SwitchMargin,
 		clock:   o.Clock,
+		tracer:  o.HealthTracer,
 		logger:  o.Logger,
+		net:     net,
+		ownProb: ownProber,
 		states:  make([]regionState, len(o.Regions)),
 		scratch: make([]uint8, 0, len(o.Regions)),
 	}
-	rt.tracer, _ = o.Tracer.(HealthTracer)
 	order := make([]uint8, len(o.Regions))
-	var all RegionSet
-	for i, r := range o.Regions {
-		rt.index[r] = i
+	for i := range o.Regions {
 		rt.states[i].healthy = true
 		order[i] = uint8(i)
-		all = all.With(i)
 	}
-	rt.snap.Store(&snapshot{order: order, healthy: all})
+	rt.mu.Lock()
+	rt.publishLocked(order)
+	rt.mu.Unlock()
 	return rt
 }
 
 // pick returns the position of the first healthy region of allowed in pick
-// order, or -1. Lock-free and allocation-free.
-func (rt *router) pick(allowed RegionSet) int {
+// order, or -1 and the reason. Lock-free and allocation-free.
+func (rt *router) pick(allowed RegionSet) (int, error) {
 	s := rt.snap.Load()
+	if s.err != nil {
+		return -1, s.err
+	}
 	ok := allowed & s.healthy
 	if ok == 0 {
-		return -1
+		return -1, nil
 	}
 	for _, i := range s.order {
 		if ok&(1<<i) != 0 {
-			return int(i)
+			return int(i), nil
 		}
 	}
-	return -1
+	return -1, nil
 }
 
-// rank appends to dst the regions of allowed in pick order: healthy ones
-// first, ejected ones last (an adapter may still try them as a last resort
-// for reads).
+// rank appends to dst the regions of allowed (within the router's set) in
+// pick order: healthy ones first, ejected ones last (an adapter may still
+// try them as a last resort for reads). A closed router ranks nothing.
 func (rt *router) rank(allowed RegionSet, dst []Region) []Region {
 	s := rt.snap.Load()
+	if s.err != nil {
+		return dst
+	}
+	allowed &= rt.set
 	for _, i := range s.order {
 		if allowed&(1<<i) != 0 {
 			dst = append(dst, rt.regions[i])
@@ -95,26 +126,47 @@ func (rt *router) rank(allowed RegionSet, dst []Region) []Region {
 	return dst
 }
 
-// isCanceled reports whether err says the caller gave up, which says
-// nothing about the region.
-func isCanceled(err error) bool { return errors.Is(err, context.Canceled) }
-
-// observe folds one sample into region i's state. probe tells an active
-// probe from a passive observation of a real call.
-func (rt *router) observe(i int, rtt time.Duration, err error, probe bool) {
-	rt.observeAll([]probeResult{{i: i, rtt: rtt, err: err}}, probe)
+// healthy reports whether position i is healthy in the current snapshot.
+func (rt *router) healthy(i int) bool {
+	s := rt.snap.Load()
+	return s.err == nil && s.healthy.Has(i)
 }
 
-// observeProbes records a round of probes at once, in preference order.
-func (rt *router) observeProbes(results []probeResult) { rt.observeAll(results, true) }
+// close publishes a snapshot on which every pick fails with err.
+func (rt *router) close(err error) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	cur := rt.snap.Load()
+	if cur.err == nil {
+		rt.snap.Store(&snapshot{order: cur.order, err: err, lat: cur.lat})
+	}
+}
+
+// isCanceled reports whether err says the caller gave up, which says
+// nothing about the region.
+func isCanceled(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, ErrClosed)
+}
+
+// observe folds one sample into region i's state. probe tells an active
+// probe from a passive observation of a real call. It reports whether the
+// published snapshot changed.
+func (rt *router) observe(i int, rtt time.Duration, err error, probe bool) bool {
+	return rt.observeAll([]probeResult{{i: i, rtt: rtt, err: err}}, probe)
+}
 
 // observeAll records samples under one lock and publishes at most one new
-// snapshot. Health changes are reported after the lock is released.
-func (rt *router) observeAll(results []probeResult, probe bool) {
+// snapshot. Health changes are reported after the lock is released. It
+// reports whether anything a store ranking by this view reads changed.
+func (rt *router) observeAll(results []probeResult, probe bool) bool {
 	now := rt.clock.Now()
 	var changed [MaxRegions]bool
 	any, dirty := false, false
 	rt.mu.Lock()
+	if rt.snap.Load().err != nil { // closed: late results do not count
+		rt.mu.Unlock()
+		return false
+	}
 	for _, res := range results {
 		if res.err != nil && isCanceled(res.err) {
 			continue
@@ -133,71 +185,135 @@ func (rt *router) observeAll(results []probeResult, probe bool) {
 		dirty = dirty || rankChanged
 	}
 	if dirty {
-		rt.republishLocked()
+		rt.republishLocked(now)
 	}
 	rt.mu.Unlock()
-	if !any {
-		return
-	}
 	for _, res := range results {
 		if changed[res.i] {
 			rt.reportHealth(res.i, res.err == nil, res.err, now)
 		}
 	}
+	return dirty
+}
+
+// recompute re-ranks after the network view changed, for a store that
+// ranks by it.
+func (rt *router) recompute() {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.snap.Load().err == nil {
+		rt.republishLocked(rt.clock.Now())
+	}
 }
 
 // republishLocked recomputes the order and swaps in a new snapshot if it
-// differs from the current one. Allocates only when something changed.
-func (rt *router) republishLocked() {
+// differs from the current one. Allocates only when something changed
+// (and, for the network view, on every call: stores read its latencies).
+func (rt *router) republishLocked(now time.Time) {
 	cur := rt.snap.Load()
-	rt.scratch = rankRegions(rt.scratch, rt.states, cur.order, rt.margin)
+	rt.scratch = rankRegions(rt.scratch, rt.rankingStates(now), cur.order, rt.margin)
+	if rt.net == nil || rt.healthySet() != cur.healthy || !slices.Equal(rt.scratch, cur.order) {
+		rt.publishLocked(slices.Clone(rt.scratch))
+	}
+}
+
+// publishLocked swaps in a snapshot with the given order.
+func (rt *router) publishLocked(order []uint8) {
+	s := &snapshot{order: order, healthy: rt.healthySet()}
+	if rt.net == nil {
+		s.lat = make([]latency, len(rt.states))
+		for i, st := range rt.states {
+			s.lat[i] = latency{ewma: st.ewma, dev: st.dev, vf: st.vf, measured: st.measured, healthy: st.healthy}
+		}
+	}
+	rt.snap.Store(s)
+}
+
+func (rt *router) healthySet() RegionSet {
 	var healthy RegionSet
 	for i := range rt.states {
-		if rt.states[i].healthy {
+		if rt.states[i].healthy && rt.set.Has(i) {
 			healthy = healthy.With(i)
 		}
 	}
-	if healthy == cur.healthy && slices.Equal(rt.scratch, cur.order) {
-		return
+	return healthy
+}
+
+// ownSampleFreshness is how recent a store's own latency sample of every
+// healthy region must be for the store to rank by its own samples instead
+// of the network view: three probe intervals, so that a store with a probe
+// of its own always qualifies, and one fed only by its calls (which reach
+// only the nearest region) falls back to the network view instead of
+// comparing a fresh sample with a stale one.
+const ownSampleFreshness = 3
+
+// rankingStates returns the states to rank by: the router's own, or, for a
+// store without fresh samples of its own in every healthy region, a copy
+// whose latencies are the network view's. Health always stays the store's
+// own; a store without a probe of its own also treats a region the network
+// view ejected as suspect (ranked after the clean ones), so that a region
+// that dropped off the network is left before the store's first failed
+// call there, yet is not ejected for the store by someone else's probe.
+func (rt *router) rankingStates(now time.Time) []regionState {
+	if rt.net == nil || rt.ownLatencyFresh(now) {
+		return rt.states
 	}
-	rt.snap.Store(&snapshot{order: slices.Clone(rt.scratch), healthy: healthy})
+	netLat := rt.net.snap.Load().lat
+	rt.view = append(rt.view[:0], rt.states...)
+	for i := range rt.view {
+		v, n := &rt.view[i], netLat[i]
+		v.ewma, v.dev, v.vf, v.measured = n.ewma, n.dev, n.vf, n.measured
+		if !rt.ownProb && !n.healthy && v.failures == 0 {
+			v.failures = 1
+		}
+	}
+	return rt.view
+}
+
+// ownLatencyFresh reports whether every healthy region of the store has an
+// own latency sample younger than ownSampleFreshness probe intervals.
+func (rt *router) ownLatencyFresh(now time.Time) bool {
+	window := ownSampleFreshness * rt.policy.interval
+	any := false
+	for i := range rt.states {
+		st := &rt.states[i]
+		if !rt.set.Has(i) || !st.healthy {
+			continue
+		}
+		if !st.measured || now.Sub(st.lastSample) > window {
+			return false
+		}
+		any = true
+	}
+	return any
 }
 
 func (rt *router) reportHealth(i int, healthy bool, err error, at time.Time) {
 	r := rt.regions[i]
+	store := rt.name
+	if store == "" {
+		store = "network"
+	}
 	if healthy {
-		rt.logger.Info("multiregion: region readmitted", "region", string(r))
+		rt.logger.Info("multiregion: region readmitted", "region", string(r), "store", store)
 	} else {
-		rt.logger.Info("multiregion: region ejected", "region", string(r), "error", err)
+		rt.logger.Info("multiregion: region ejected", "region", string(r), "store", store, "error", err)
 	}
 	if rt.tracer != nil {
-		rt.tracer.TraceHealthChange(TraceHealthChangeData{Region: r, Healthy: healthy, Err: err, At: at})
+		rt.tracer.TraceHealthChange(TraceHealthChangeData{Store: rt.name, Region: r, Healthy: healthy, Err: err, At: at})
 	}
 }
 
-// RegionStatus is a point-in-time view of one region.
-type RegionStatus struct {
-	Region  Region
-	Healthy bool
-	// Latency is the moving average of the round-trip time; 0 if not measured.
-	Latency  time.Duration
-	Measured bool
-	// Samples is how many latency samples were folded into Latency.
-	Samples             uint64
-	ConsecutiveFailures int
-	LastError           error
-	LastProbe           time.Time
-	// Ejections counts ejections in the current streak (drives the backoff).
-	Ejections int
-}
-
-// status returns every region in pick order.
+// status returns the router's regions in pick order.
 func (rt *router) status() []RegionStatus {
 	s := rt.snap.Load()
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	out := make([]RegionStatus, 0, len(s.order))
 	for _, i := range s.order {
+		if !rt.set.Has(int(i)) {
+			continue
+		}
 		st := rt.states[i]
 		out = append(out, RegionStatus{
 			Region:              rt.regions[i],
@@ -214,12 +330,12 @@ func (rt *router) status() []RegionStatus {
 	return out
 }
 
-// lastErrors returns the last error of each region of allowed, in rank order.
-func (rt *router) lastErrors(allowed []Region) []error {
+// lastErrors returns the last error of each region, in the given order.
+func (rt *router) lastErrors(regions []Region) []error {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	errs := make([]error, len(allowed))
-	for k, r := range allowed {
+	errs := make([]error, len(regions))
+	for k, r := range regions {
 		errs[k] = rt.states[rt.index[r]].lastErr
 	}
 	return errs

@@ -16,9 +16,13 @@ import (
 // rankOf ranks states from the previous order prev through the router's
 // own republish path, whatever rankRegions' exact parameters are.
 func rankOf(states []regionState, prev []uint8, margin float64) []uint8 {
-	rt := &router{states: states, margin: margin}
+	var all RegionSet
+	for i := range states {
+		all = all.With(i)
+	}
+	rt := &router{states: states, margin: margin, set: all}
 	rt.snap.Store(&snapshot{order: slices.Clone(prev)})
-	rt.republishLocked()
+	rt.republishLocked(time.Time{})
 	return rt.snap.Load().order
 }
 
@@ -175,10 +179,22 @@ func TestRegionSet(t *testing.T) {
 func TestPickAllocatesNothing(t *testing.T) {
 	o := Options{Regions: []Region{"us-east-1", "us-west-2", "eu-west-1"}}
 	resolveDefaults(&o)
-	rt := newRouter(&o)
+	index := map[Region]int{"us-east-1": 0, "us-west-2": 1, "eu-west-1": 2}
+	all := RegionSet(0b111)
+	rt := newRouter(&o, index, "", all, nil, true)
 	rt.observe(2, time.Millisecond, nil, true)
 	allowed := RegionSet(0).With(0).With(2)
-	assert.Equal(t, 2, rt.pick(allowed))
-	assert.Zero(t, testing.AllocsPerRun(1000, func() { _ = rt.pick(allowed) }))
-	assert.Equal(t, -1, rt.pick(0))
+	i, err := rt.pick(allowed)
+	require.NoError(t, err)
+	assert.Equal(t, 2, i)
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { _, _ = rt.pick(allowed) }))
+	i, _ = rt.pick(0)
+	assert.Equal(t, -1, i)
+	// A store's router, ranked by the network view, picks without
+	// allocating too.
+	st := newRouter(&o, index, "s", all, rt, false)
+	st.recompute()
+	i, _ = st.pick(allowed)
+	assert.Equal(t, 2, i, "the store ranks by the network view until it has samples of its own")
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { _, _ = st.pick(allowed) }))
 }

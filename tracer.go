@@ -5,11 +5,12 @@ import (
 	"time"
 )
 
-// Tracer observes the Client, in the style of pgx's tracers: implement the
-// interfaces you care about (ProbeTracer, HealthTracer) on one value and put
-// it in Options.Tracer. Tracers are called from the probe goroutines and from
-// Observe, so they must be safe for concurrent use and must not block.
-type Tracer interface{}
+// Tracers observe the Client, in the style of pgx's tracers: small typed
+// Start/End interfaces, each in its own Options field (ProbeTracer,
+// HealthTracer), so that a value missing a method does not compile instead
+// of never firing. They are called from the probe goroutines and from the
+// stores' Observe, so they must be safe for concurrent use and must not
+// block.
 
 // ProbeTracer is called around every active probe.
 type ProbeTracer interface {
@@ -19,11 +20,13 @@ type ProbeTracer interface {
 
 // TraceProbeStartData is passed to TraceProbeStart.
 type TraceProbeStartData struct {
+	Store  string // the store whose probe this is; "" for the network view
 	Region Region
 }
 
 // TraceProbeEndData is passed to TraceProbeEnd.
 type TraceProbeEndData struct {
+	Store  string // the store whose probe this is; "" for the network view
 	Region Region
 	RTT    time.Duration
 	Err    error
@@ -36,6 +39,7 @@ type HealthTracer interface {
 
 // TraceHealthChangeData is passed to TraceHealthChange.
 type TraceHealthChangeData struct {
+	Store   string // the store whose view changed; "" for the network view
 	Region  Region
 	Healthy bool
 	// Err is the failure that ejected the region (nil on readmission).

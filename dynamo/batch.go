@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"time"
 
@@ -94,7 +93,7 @@ func (t *Table[T]) batchGetIn(ctx context.Context, r multiregion.Region, api API
 				return items, pending, t.unprocessed(r, len(pending))
 			}
 			if err := sleep(ctx, unprocessedPause<<try); err != nil {
-				return items, pending, &attemptError{region: r, class: classCanceled, err: err}
+				return items, pending, err
 			}
 		}
 	}
@@ -120,7 +119,7 @@ func (t *Table[T]) metaProjection() *metaProjection {
 // unprocessed: throttling that outlived our retries, a regional failure
 // of a request that surely did not apply.
 func (t *Table[T]) unprocessed(r multiregion.Region, n int) error {
-	return &attemptError{region: r, class: classNotApplied, err: fmt.Errorf("%d requests still unprocessed after %d attempts (throttled)", n, unprocessedTries)}
+	return &unprocessedError{n: n, tries: unprocessedTries}
 }
 
 // BatchWrite puts and deletes items, 25 requests per BatchWriteItem, each
@@ -255,7 +254,7 @@ func (t *Table[T]) batchWriteIn(ctx context.Context, r multiregion.Region, api A
 			return pendingOf(t, wrs, byReq), t.unprocessed(r, len(wrs))
 		}
 		if err := sleep(ctx, unprocessedPause<<try); err != nil {
-			return pendingOf(t, wrs, byReq), &attemptError{region: r, class: classCanceled, err: err}
+			return pendingOf(t, wrs, byReq), err
 		}
 	}
 	return nil, nil

@@ -3,42 +3,18 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
-	"github.com/regionkit/multiregion"
+	"github.com/regionkit/multiregion/internal/route"
 )
 
-// errClass says what a failed call means for routing.
-type errClass int
-
-const (
-	// classCaller: the request's own fault (validation, a failed condition,
-	// a transaction conflict): no failover, and the region is healthy.
-	classCaller errClass = iota + 1
-	// classNotApplied: a regional failure where the request surely did not
-	// take effect (connection refused, throttling): any call may move on.
-	classNotApplied
-	// classUnknown: a regional failure where the request may have taken
-	// effect (5xx, timeout, connection cut after sending).
-	classUnknown
-	// classReplicatedConflict: MRSC ReplicatedWriteConflictException, which
-	// AWS documents as retry-safe: not applied, retry the same region.
-	classReplicatedConflict
-	// classNoReplica: ResourceNotFoundException, the table is not there.
-	classNoReplica
-	// classCanceled: the caller's context ended; says nothing of the region.
-	classCanceled
-	// classStale: ReadYourWrites rejected an older version; try elsewhere.
-	classStale
-)
-
-// errAttemptTimeout is the cause of an attempt context that hit
-// Options.AttemptTimeout, so it is told apart from the caller's deadline.
-var errAttemptTimeout = errors.New("dynamo: attempt timeout")
+// classifier sorts DynamoDB's errors into the call loop's classes.
+var classifier = route.ClassifierFunc(classify)
 
 // throttlingCodes are DynamoDB's throttling errors. A throttled request is
 // rejected before it runs, so it is safe to replay anywhere; the SDK has
@@ -50,25 +26,19 @@ var throttlingCodes = map[string]bool{
 	"LimitExceededException":                 true,
 }
 
-// classify sorts the error of one call to one region. ctx is the context
-// the call ran with (possibly an attempt context with errAttemptTimeout).
-func classify(ctx context.Context, err error) errClass {
-	if ctx.Err() != nil {
-		if context.Cause(ctx) == errAttemptTimeout {
-			return classUnknown
-		}
-		return classCanceled
+// classify sorts the error of one call to one region. The loop has told
+// cancellation and attempt timeouts apart already.
+func classify(_ context.Context, err error) route.Class {
+	var stale *StaleReadError
+	if errors.As(err, &stale) {
+		return route.Skip
 	}
-	if errors.Is(err, context.Canceled) {
-		return classCanceled
+	var unp *unprocessedError
+	if errors.As(err, &unp) {
+		return route.Throttled
 	}
-	var rwc *types.ReplicatedWriteConflictException
-	if errors.As(err, &rwc) {
-		return classReplicatedConflict
-	}
-	var rnf *types.ResourceNotFoundException
-	if errors.As(err, &rnf) {
-		return classNoReplica
+	if isTyped(err) {
+		return route.Caller
 	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
@@ -78,55 +48,73 @@ func classify(ctx context.Context, err error) errClass {
 }
 
 // classifyAPI sorts an error the service answered with.
-func classifyAPI(err error, apiErr smithy.APIError) errClass {
+func classifyAPI(err error, apiErr smithy.APIError) route.Class {
 	if throttlingCodes[apiErr.ErrorCode()] {
-		return classNotApplied
+		return route.Throttled
+	}
+	var rwc *types.ReplicatedWriteConflictException
+	if errors.As(err, &rwc) {
+		return route.NotApplied // retry-safe by AWS's word; the in-place retries ran out
 	}
 	// InternalServerError and other 5xx: AWS says the request may or may
 	// not have been processed.
 	if apiErr.ErrorFault() == smithy.FaultServer {
-		return classUnknown
+		return route.Unknown
 	}
 	var re *smithyhttp.ResponseError
 	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
-		return classUnknown
+		return route.Unknown
 	}
-	return classCaller
+	return route.Caller
 }
 
 // classifyTransport sorts an error that came without an answer.
-func classifyTransport(err error) errClass {
+func classifyTransport(err error) route.Class {
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
-		return classNotApplied // never connected: nothing was sent
+		return route.NotApplied // never connected: nothing was sent
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) {
-		return classNotApplied
+		return route.NotApplied
 	}
-	return classUnknown // reset, EOF, timeout: the request may have arrived
+	return route.Unknown // reset, EOF, timeout: the request may have arrived
 }
 
-// isRegional reports whether c is a failure of the region.
-func (c errClass) isRegional() bool { return c == classNotApplied || c == classUnknown }
-
-// attemptError is the failure of one call to one region, classified.
-type attemptError struct {
-	region multiregion.Region
-	class  errClass
-	write  bool // the failed call was a write that may have been sent
-	err    error
+// isTyped reports whether err is one of this package's typed answers,
+// which are the caller's to handle where they are: no failover.
+func isTyped(err error) bool {
+	var (
+		op  *OpError
+		cf  *ConditionFailedError
+		cfl *ConflictError
+		in  *InputError
+		ke  *KeyError
+		me  *MarshalError
+		vm  *VersionMismatchError
+		nr  *NoReplicaError
+		tnf *TableNotFoundError
+	)
+	return errors.As(err, &op) || errors.As(err, &cf) || errors.As(err, &cfl) || errors.As(err, &in) ||
+		errors.As(err, &ke) || errors.As(err, &me) || errors.As(err, &vm) || errors.As(err, &nr) || errors.As(err, &tnf)
 }
 
-func (e *attemptError) Error() string { return e.err.Error() }
-func (e *attemptError) Unwrap() error { return e.err }
+// unprocessedError: BatchGet or BatchWrite requests DynamoDB kept
+// returning as unprocessed: throttling that outlived our retries, so they
+// surely did not apply.
+type unprocessedError struct {
+	n, tries int
+}
 
-// outcomeUnknown: a write was sent and nobody knows whether it applied.
-func (e *attemptError) outcomeUnknown() bool { return e.write && e.class == classUnknown }
+func (e *unprocessedError) Error() string {
+	return fmt.Sprintf("dynamo: %d requests still unprocessed after %d attempts (throttled)", e.n, e.tries)
+}
 
-// cause strips the attemptError off err, for the typed errors callers see.
-func cause(err error) error {
-	if ae, ok := err.(*attemptError); ok {
-		return ae.err
-	}
-	return err
+// cause returns the driver's error under a classified one, for the typed
+// errors callers see.
+func cause(err error) error { return route.Cause(err) }
+
+// isNotFound reports a ResourceNotFoundException: the table is not there.
+func isNotFound(err error) bool {
+	var rnf *types.ResourceNotFoundException
+	return errors.As(err, &rnf)
 }

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/regionkit/multiregion"
+	"github.com/regionkit/multiregion/internal/route"
 )
 
 // discover fills the replica regions, mode and key schema from Options,
@@ -24,7 +26,7 @@ func (t *Table[T]) discover(ctx context.Context) error {
 			t.mode = MREC
 		}
 		t.witness = o.Witness
-		return t.setReplicas(o.Replicas, true)
+		return t.setReplicas(o.Replicas)
 	}
 	desc, asked, err := t.describeNearest(ctx)
 	if err != nil {
@@ -40,12 +42,15 @@ func (t *Table[T]) discover(ctx context.Context) error {
 			}
 		}
 	}
+	for _, d := range desc.AttributeDefinitions {
+		t.keyTypes[aws.ToString(d.AttributeName)] = d.AttributeType
+	}
 	if err := t.resolveMode(desc); err != nil {
 		return err
 	}
 	if len(o.Replicas) > 0 {
 		t.witness = o.Witness
-		return t.setReplicas(o.Replicas, true)
+		return t.setReplicas(o.Replicas)
 	}
 	// On AWS (global tables 2019.11.21) Replicas lists the other regions
 	// and GlobalTableWitnesses the MRSC witness: the full set is the region
@@ -74,7 +79,7 @@ func (t *Table[T]) discover(ctx context.Context) error {
 	for _, w := range desc.GlobalTableWitnesses {
 		t.witness = multiregion.Region(aws.ToString(w.RegionName))
 	}
-	return t.setReplicas(replicas, false)
+	return t.setReplicas(replicas)
 }
 
 // resolveMode reconciles Options.Consistency with MultiRegionConsistency.
@@ -98,14 +103,16 @@ func (t *Table[T]) resolveMode(desc *types.TableDescription) error {
 }
 
 // describeNearest calls DescribeTable in the nearest healthy region of the
-// Client, failing over in Rank order. The clients built here are kept.
+// Client's network view (the table's Store does not exist yet), failing
+// over in Rank order. The clients built here are kept.
 func (t *Table[T]) describeNearest(ctx context.Context) (*types.TableDescription, multiregion.Region, error) {
 	all, err := t.mr.Set()
 	if err != nil {
 		return nil, "", err
 	}
-	var lastErr error
-	for _, r := range t.mr.Rank(all, nil) {
+	var attempts []multiregion.Attempt
+	ranked := t.mr.Rank(all, nil)
+	for _, r := range ranked {
 		api := t.clients[r]
 		if api == nil {
 			api = t.opts.NewClient(r, t.mr.Config(r))
@@ -119,16 +126,20 @@ func (t *Table[T]) describeNearest(ctx context.Context) (*types.TableDescription
 			}
 			return out.Table, r, nil
 		}
-		ae := err.(*attemptError)
-		switch ae.class {
-		case classNoReplica:
-			return nil, "", &NoReplicaError{Table: t.name, Region: r, Err: ae.err}
-		case classCanceled:
+		var rnf *types.ResourceNotFoundException
+		c, _ := route.ClassOf(err)
+		switch {
+		case errors.As(err, &rnf):
+			return nil, "", &TableNotFoundError{Table: t.name, Region: r, Err: cause(err)}
+		case c == route.Canceled:
 			return nil, "", ctx.Err()
-		case classCaller:
-			return nil, "", &OpError{Op: "dynamo.New", Region: r, Err: ae.err}
+		case c == route.Caller:
+			return nil, "", &OpError{Op: "dynamo.New", Region: r, Err: cause(err)}
 		}
-		lastErr = &multiregion.RegionError{Region: r, Op: "dynamo.New", Err: ae.err}
+		attempts = append(attempts, multiregion.Attempt{Region: r, Err: &multiregion.RegionError{Region: r, Op: "dynamo.New", Err: cause(err)}})
 	}
-	return nil, "", lastErr
+	if err := t.mr.Err(); err != nil {
+		return nil, "", err
+	}
+	return nil, "", &multiregion.NoHealthyRegionError{Store: t.storeName(), Op: "dynamo.New", Allowed: ranked, Attempts: attempts}
 }

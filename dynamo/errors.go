@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/aws/smithy-go"
 	"github.com/regionkit/multiregion"
 )
 
@@ -27,8 +28,12 @@ var (
 	ErrInvalidInput = errors.New("dynamo: invalid input")
 	// ErrStaleRead: ReadYourWrites could not find the Table's last write.
 	ErrStaleRead = errors.New("dynamo: no region holds this handle's last write yet")
-	// ErrClosed: the Table was closed.
-	ErrClosed = errors.New("dynamo: table closed")
+	// ErrClosed: the Table was closed. It matches multiregion.ErrClosed
+	// too, which a Table whose multiregion.Client closed returns.
+	ErrClosed = fmt.Errorf("dynamo: table closed: %w", multiregion.ErrClosed)
+	// ErrTableNotFound: DynamoDB says the table does not exist in a region
+	// of its replicas (ResourceNotFoundException).
+	ErrTableNotFound = errors.New("dynamo: table not found")
 )
 
 // OptionError reports an invalid Options field.
@@ -201,6 +206,32 @@ func (e *OpError) Error() string { return fmt.Sprintf("%s in %s: %v", e.Op, e.Re
 
 // Unwrap returns the cause.
 func (e *OpError) Unwrap() error { return e.Err }
+
+// Is matches ErrInvalidInput when DynamoDB rejected the request as invalid
+// (ValidationException: an empty key, an item over 400 KB, a wrong key
+// type, overlapping update paths).
+func (e *OpError) Is(target error) bool {
+	var apiErr smithy.APIError
+	return target == ErrInvalidInput && errors.As(e.Err, &apiErr) && apiErr.ErrorCode() == "ValidationException"
+}
+
+// TableNotFoundError reports a table DynamoDB says does not exist in
+// Region (ResourceNotFoundException): deleted, not created yet, or a typo.
+type TableNotFoundError struct {
+	Table  string
+	Region multiregion.Region
+	Err    error
+}
+
+func (e *TableNotFoundError) Error() string {
+	return fmt.Sprintf("dynamo: table %s not found in %s: %v", e.Table, e.Region, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *TableNotFoundError) Unwrap() error { return e.Err }
+
+// Is matches ErrTableNotFound.
+func (e *TableNotFoundError) Is(target error) bool { return target == ErrTableNotFound }
 
 // StaleReadError: with ReadYourWrites, no region could serve a version at
 // least as new as Want (the region of the write was unreachable and the

@@ -116,11 +116,16 @@ func mustSet(t *testing.T, mr *multiregion.Client) multiregion.RegionSet {
 	return s
 }
 
+// failures is the count of consecutive failures of the table's store in
+// r: a table's failures are its own (the Client's network view never sees
+// them).
 func failures(mr *multiregion.Client, r multiregion.Region) int {
-	for _, s := range mr.Status() {
-		if s.Region == r {
-			return s.ConsecutiveFailures
-		}
+	st, ok := mr.Status().Store("dynamo:" + tableName)
+	if !ok {
+		return -1
+	}
+	if s, ok := st.Region(r); ok {
+		return s.ConsecutiveFailures
 	}
 	return -1
 }

@@ -20,10 +20,12 @@ func TestBadInputIsTypedAndOffline(t *testing.T) {
 	if _, err := dynamo.New[Doc](ctx, nil, "x"); !errors.Is(err, dynamo.ErrInvalidInput) {
 		t.Fatalf("nil client: %v", err)
 	}
-	if _, err := dynamo.New[Doc](ctx, e.mr, "no-such-table"); !errors.Is(err, dynamo.ErrNoReplica) {
+	_, err := dynamo.New[Doc](ctx, e.mr, "no-such-table")
+	var tnf *dynamo.TableNotFoundError
+	if !errors.Is(err, dynamo.ErrTableNotFound) || errors.Is(err, dynamo.ErrNoReplica) || !errors.As(err, &tnf) || tnf.Region == "" {
 		t.Fatalf("missing table: %v", err)
 	}
-	_, err := dynamo.New[Doc](ctx, e.mr, tableName, dynamo.WithReplicas(use1, "ap-south-1"), dynamo.WithKeys("pk", "sk"))
+	_, err = dynamo.New[Doc](ctx, e.mr, tableName, dynamo.WithReplicas(use1, "ap-south-1"), dynamo.WithKeys("pk", "sk"))
 	var nr *dynamo.NoReplicaError
 	if !errors.As(err, &nr) || nr.Region != "ap-south-1" || !errors.Is(err, multiregion.ErrUnknownRegion) {
 		t.Fatalf("static replica outside the client: %v", err)

@@ -2,6 +2,7 @@ package dynamo_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
@@ -52,6 +53,7 @@ type env struct {
 	rs  *testutil.Regions
 	mr  *multiregion.Client
 	raw map[multiregion.Region]*dynamodb.Client
+	n   int // Tables made: the second and later get a store name of their own
 }
 
 func testCtx(t testing.TB) context.Context {
@@ -116,9 +118,14 @@ func (e *env) createTable(r multiregion.Region, name string) {
 // table opens a Table[Doc] with fast stream polling; closed at cleanup.
 func (e *env) table(optFns ...func(*dynamo.Options)) *dynamo.Table[Doc] {
 	e.t.Helper()
+	e.n++
+	n := e.n
 	base := func(o *dynamo.Options) {
 		o.ClientOptions = append(o.ClientOptions, noChecksum)
 		o.StreamPollInterval = 2 * time.Millisecond
+		if n > 1 { // store names are unique per Client (Options.StoreName)
+			o.StoreName = fmt.Sprintf("dynamo:%s#%d", tableName, n)
+		}
 	}
 	tb, err := dynamo.New[Doc](testCtx(e.t), e.mr, tableName, append([]func(*dynamo.Options){base}, optFns...)...)
 	if err != nil {

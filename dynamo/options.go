@@ -106,6 +106,28 @@ type Options struct {
 	// default: false
 	DisableConflictDetection bool
 
+	// StoreName is the name of the table's routing state on the
+	// multiregion.Client (Client.Status, Client.Store). Names are unique per
+	// Client: two Tables on one DynamoDB table need different names.
+	// default: "dynamo:" + the table name
+	StoreName string
+
+	// AllowPartialReplicas accepts a table with replicas in regions the
+	// multiregion.Client does not list: they are not routed to, and
+	// Status names them (StoreStatus.LeftOut). Without it New fails with a
+	// *NoReplicaError naming the first such region, so that a typo in
+	// WithRegions does not silently drop a replica.
+	// default: false
+	AllowPartialReplicas bool
+
+	// DisableProbe stops the table's own probe: a key-only GetItem of a
+	// key no item has, in every replica region every ProbeInterval (0.5
+	// read capacity unit each). Without it the table ranks replicas by the
+	// Client's network view and readmits a region it ejected only after a
+	// successful call there.
+	// default: false
+	DisableProbe bool
+
 	// StreamStart is where a stream reader starts a shard that has no
 	// checkpoint: at the end (only writes after New are judged) or at the
 	// oldest record retained (24 h on AWS), to judge losses that happened

@@ -2,165 +2,110 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/regionkit/multiregion"
+	"github.com/regionkit/multiregion/internal/route"
 )
 
-// opKind says how far a failed operation may travel.
-type opKind int
+// opKind says how far a failed operation may travel (route.Kind).
+type opKind = route.Kind
 
 const (
 	// opRead moves to the next region on any regional failure.
-	opRead opKind = iota
+	opRead = route.Read
 	// opIdempotent is a write whose replay sets the same state (Put,
 	// Delete, BatchWrite): it moves on after any regional failure, even
 	// one whose outcome is unknown.
-	opIdempotent
+	opIdempotent = route.IdempotentWrite
 	// opConditional is a write whose replay could act twice or on other
 	// data (Update, PutIfVersion, conditional Delete, TransactWrite): it
 	// moves on only when the region surely did not apply it; an unknown
 	// outcome is returned as *multiregion.RegionError{OutcomeUnknown: true}.
-	opConditional
+	opConditional = route.Write
 )
 
 // attemptFunc runs an operation once in region r. Each SDK call inside it
-// goes through Table.report, which feeds the router and classifies.
+// goes through Table.report, which feeds the table's Store and classifies.
 type attemptFunc func(ctx context.Context, r multiregion.Region, api API) error
 
-// route runs fn in the nearest healthy replica region and fails over in
-// Rank order as kind allows. pin, when set, is the only region tried
+// route runs fn through the shared call loop (internal/route): the nearest
+// healthy replica region of this table's Store first, then the others in
+// its rank order as kind allows. pin, when set, is the only region tried
 // (CallOptions.Region); prefer, when set, is tried first (read-your-writes).
 // It returns the region whose attempt ended the call.
 func (t *Table[T]) route(ctx context.Context, op string, kind opKind, pin, prefer multiregion.Region, fn attemptFunc) (multiregion.Region, error) {
 	if err := t.checkOpen(ctx); err != nil {
 		return "", err
 	}
-	first := pin
-	if first == "" {
-		first = prefer
+	call := route.Call{Op: op, Kind: kind, Pin: pin, Prefer: prefer, AttemptTimeout: t.opts.AttemptTimeout}
+	r, err := t.loop.Run(ctx, call, func(ctx context.Context, a *route.Attempt) error {
+		return t.attempt(ctx, op, a.Region, fn)
+	})
+	if errors.Is(err, multiregion.ErrClosed) && t.closed.Load() {
+		return r, ErrClosed
 	}
-	if first == "" {
-		r, err := t.mr.Pick(t.set)
-		if err != nil {
-			return "", t.mr.NoHealthy(op, t.set)
-		}
-		first = r
-	}
-	err := t.attempt(ctx, op, first, fn)
-	if err == nil {
-		return first, nil
-	}
-	ae, next := t.decide(kind, err)
-	if !next || pin != "" {
-		return first, t.finalError(op, first, err, ae)
-	}
-	var buf [8]multiregion.Region
-	last, lastErr, lastAE := first, err, ae
-	for _, r := range t.mr.Rank(t.set, buf[:0]) {
-		if r == first || (kind != opRead && !t.mr.Healthy(r)) {
-			continue
-		}
-		t.opts.Logger.Debug("dynamo: failing over", "op", op, "from", string(last), "to", string(r), "error", lastErr)
-		err := t.attempt(ctx, op, r, fn)
-		if err == nil {
-			return r, nil
-		}
-		last, lastErr = r, err
-		lastAE, next = t.decide(kind, err)
-		if !next {
-			break
-		}
-	}
-	return last, t.finalError(op, last, lastErr, lastAE)
+	return r, err
 }
 
 // attempt runs fn once in r, retrying MRSC replicated write conflicts in
-// place with exponential backoff and full jitter.
+// place with exponential backoff and full jitter: AWS documents them as
+// retry-safe, and the conflicting write is in flight in this very region.
 func (t *Table[T]) attempt(ctx context.Context, op string, r multiregion.Region, fn attemptFunc) error {
 	api := t.clients[r]
 	for try := 0; ; try++ {
-		actx, cancel := ctx, context.CancelFunc(nil)
-		if t.opts.AttemptTimeout > 0 {
-			actx, cancel = context.WithTimeoutCause(ctx, t.opts.AttemptTimeout, errAttemptTimeout)
-		}
-		err := fn(actx, r, api)
-		if cancel != nil {
-			cancel()
-		}
-		ae, ok := err.(*attemptError)
-		if !ok || ae.class != classReplicatedConflict {
+		err := fn(ctx, r, api)
+		var rwc *types.ReplicatedWriteConflictException
+		if !errors.As(err, &rwc) {
 			return err
 		}
 		if try >= t.opts.ConflictRetries {
-			return &ConflictError{Op: op, Region: r, Attempts: try + 1, Err: ae.err}
+			return &ConflictError{Op: op, Region: r, Attempts: try + 1, Err: rwc}
 		}
 		d := min(t.opts.ConflictBackoff<<try, time.Second)
 		if err := sleep(ctx, rand.N(d)+1); err != nil {
-			return &OpError{Op: op, Region: r, Err: err}
+			return err
 		}
 	}
 }
 
-// decide reports whether err lets an operation of kind move to another region.
-func (t *Table[T]) decide(kind opKind, err error) (*attemptError, bool) {
-	ae, ok := err.(*attemptError)
-	if !ok {
-		return nil, false // a typed answer: version mismatch, condition failed, ...
-	}
+// final turns the loop's terminal errors that are not regional failures
+// into the typed errors callers see.
+func (t *Table[T]) final(op string, r multiregion.Region, c route.Class, err error) error {
+	var rnf *types.ResourceNotFoundException
 	switch {
-	case ae.class == classStale:
-		return ae, true
-	case !ae.class.isRegional():
-		return ae, false
-	case kind == opConditional && ae.outcomeUnknown():
-		return ae, false
-	}
-	return ae, true
-}
-
-// finalError turns the last attempt's failure into the error the caller sees.
-func (t *Table[T]) finalError(op string, r multiregion.Region, err error, ae *attemptError) error {
-	if ae == nil {
+	case c == route.Skip:
+		return err // a *StaleReadError
+	case errors.As(err, &rnf):
+		return t.notFound(r, err)
+	case isTyped(err):
 		return err
 	}
-	switch ae.class {
-	case classNotApplied, classUnknown:
-		return &multiregion.RegionError{Region: r, Op: op, OutcomeUnknown: ae.outcomeUnknown(), Err: ae.err}
-	case classStale:
-		return ae.err // a *StaleReadError
-	case classNoReplica:
-		return &NoReplicaError{Table: t.name, Region: r, Replicas: t.Replicas(), Err: ae.err}
+	return &OpError{Op: op, Region: r, Err: err}
+}
+
+// notFound is the error of a ResourceNotFoundException in r: the table is
+// missing there (ErrTableNotFound), or, when r is not a replica region of
+// the table, there is no replica (ErrNoReplica).
+func (t *Table[T]) notFound(r multiregion.Region, err error) error {
+	if t.hasReplica(r) || len(t.replicas) == 0 {
+		return &TableNotFoundError{Table: t.name, Region: r, Err: err}
 	}
-	return &OpError{Op: op, Region: r, Err: ae.err}
+	return &NoReplicaError{Table: t.name, Region: r, Replicas: t.Replicas(), Err: err}
 }
 
 // report classifies the outcome of one SDK call to r that started at start
-// and feeds it to the router: a latency sample on success and on answers
-// that are the caller's fault, a failure on regional errors, nothing when
-// the caller's context ended the call. write says the call was a write
-// request. A zero start reports success without a latency sample (Query,
-// batches: their time says more about their size than the network).
-// It returns nil or an *attemptError.
+// and feeds it to the table's Store: a latency sample on success and on
+// answers that are the caller's fault, a failure on regional errors,
+// nothing when the caller's context ended the call. write says the call
+// was a write request. A zero start reports success without a latency
+// sample (Query, batches: their time says more about their size than the
+// network). It returns nil or the classified error (route.Report).
 func (t *Table[T]) report(ctx context.Context, r multiregion.Region, start time.Time, err error, write bool) error {
-	var rtt time.Duration
-	if !start.IsZero() {
-		rtt = time.Since(start)
-	}
-	if err == nil {
-		t.mr.Observe(r, rtt, nil)
-		return nil
-	}
-	c := classify(ctx, err)
-	switch {
-	case c == classCanceled:
-	case c.isRegional():
-		t.mr.Observe(r, 0, &multiregion.RegionError{Region: r, Op: "dynamo", Err: err})
-	default:
-		t.mr.Observe(r, rtt, nil)
-	}
-	return &attemptError{region: r, class: c, write: write, err: err}
+	return route.Report(ctx, t.store, classifier, "dynamo."+t.name, r, start, err, write)
 }
 
 // sleep waits d or until ctx ends.

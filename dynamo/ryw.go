@@ -90,7 +90,7 @@ func (rt *rywTracker) lookup(key string, now time.Time) (rywEntry, bool) {
 }
 
 // rywCheck accepts what region r returned for a key last written as
-// want, or returns a classStale attempt error. The region of the write
+// want, or returns a *StaleReadError (route.Skip: try the next region). The region of the write
 // itself is trusted: its strongly consistent read is current there.
 func (t *Table[T]) rywCheck(r multiregion.Region, want rywEntry, raw map[string]types.AttributeValue) error {
 	if r == want.region {
@@ -109,9 +109,7 @@ func (t *Table[T]) rywCheck(r multiregion.Region, want rywEntry, raw map[string]
 	if ok {
 		return nil
 	}
-	return &attemptError{region: r, class: classStale, err: &StaleReadError{
-		Table: t.name, WriteRegion: want.region, Want: want.version, Err: errNotReplicated,
-	}}
+	return &StaleReadError{Table: t.name, WriteRegion: want.region, Want: want.version, Err: errNotReplicated}
 }
 
 const errNotReplicated = constError("replica does not hold the write yet")

@@ -109,8 +109,9 @@ func (t *Table[T]) streamARN(ctx context.Context, r multiregion.Region) (string,
 	start := time.Now()
 	out, err := t.clients[r].DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &t.name})
 	if err = t.report(ctx, r, start, err, false); err != nil {
-		if ae := err.(*attemptError); ae.class == classNoReplica {
-			return "", &NoReplicaError{Table: t.name, Region: r, Replicas: t.Replicas(), Err: ae.err}
+		var rnf *types.ResourceNotFoundException
+		if errors.As(err, &rnf) {
+			return "", t.notFound(r, cause(err))
 		}
 		return "", &multiregion.RegionError{Region: r, Op: "dynamo.New (DescribeTable)", Err: cause(err)}
 	}

@@ -2,12 +2,15 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"sync"
 	"sync/atomic"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/regionkit/multiregion"
+	"github.com/regionkit/multiregion/internal/route"
 )
 
 // Table is a typed handle on one DynamoDB global table replicated across
@@ -24,12 +27,16 @@ type Table[T any] struct {
 	opts     Options
 	mode     Consistency
 	keys     keySchema
+	keyTypes map[string]types.ScalarAttributeType // from DescribeTable, when it was asked
 	meta     metaNames
 	replicas []multiregion.Region // replicas routed to: in the Client, witness excluded
 	all      []multiregion.Region // every replica the table has, witness excluded
 	witness  multiregion.Region
+	left     []multiregion.Region // replicas in regions the Client does not list (AllowPartialReplicas)
 	set      multiregion.RegionSet
 	clients  map[multiregion.Region]API
+	store    *multiregion.Store // this table's routing state on the Client
+	loop     *route.Loop
 	hlc      *hlcClock
 	kc       *keyCodec   // fast key extraction from a T, or nil
 	ryw      *rywTracker // nil unless Options.ReadYourWrites
@@ -59,6 +66,9 @@ func New[T any](ctx context.Context, mr *multiregion.Client, table string, optFn
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := mr.Err(); err != nil {
+		return nil, err
+	}
 	var o Options
 	for _, fn := range optFns {
 		if fn != nil {
@@ -72,14 +82,18 @@ func New[T any](ctx context.Context, mr *multiregion.Client, table string, optFn
 	resolveOptions(&o, mr)
 	t := &Table[T]{
 		mr: mr, name: table, opts: o,
-		meta:    newMetaNames(o.MetadataPrefix),
-		hlc:     newHLCClock(o.Clock),
-		clients: map[multiregion.Region]API{},
+		meta:     newMetaNames(o.MetadataPrefix),
+		hlc:      newHLCClock(o.Clock),
+		clients:  map[multiregion.Region]API{},
+		keyTypes: map[string]types.ScalarAttributeType{},
 	}
 	if err := t.discover(ctx); err != nil {
 		return nil, err
 	}
 	if err := multiregion.Validate(t.mode.kind(), t.members(), ""); err != nil {
+		return nil, err
+	}
+	if err := t.register(); err != nil {
 		return nil, err
 	}
 	t.kc = newKeyCodec(reflect.TypeFor[T](), t.keys)
@@ -89,6 +103,7 @@ func New[T any](ctx context.Context, mr *multiregion.Client, table string, optFn
 	if t.mode == MREC && !o.DisableConflictDetection {
 		det, err := startDetector(ctx, t)
 		if err != nil {
+			_ = t.store.Close()
 			return nil, err
 		}
 		t.det = det
@@ -105,18 +120,50 @@ func (t *Table[T]) members() []multiregion.Region {
 	return m
 }
 
-// setReplicas records the replica regions and builds a client for each
-// one the multiregion.Client routes to. A static list (strict) must name
-// only regions of the Client; a discovered one may hold more, which are
-// counted by the capability rules but not routed to.
-func (t *Table[T]) setReplicas(replicas []multiregion.Region, strict bool) error {
+// register creates the table's Store on the Client (its own health and
+// latency per replica region, probed with a key-only GetItem unless
+// Options.DisableProbe) and the call loop that routes through it.
+func (t *Table[T]) register() error {
+	var prober multiregion.Prober
+	if !t.opts.DisableProbe {
+		prober = t.prober()
+	}
+	st, err := t.mr.NewStore(t.storeName(), t.replicas, func(o *multiregion.StoreOptions) {
+		o.Kind, o.Prober, o.LeftOut = t.mode.kind(), prober, t.left
+	})
+	if err != nil {
+		return err
+	}
+	t.store = st
+	t.loop = &route.Loop{Store: st, Classifier: classifier, Final: t.final, Logger: t.opts.Logger}
+	return nil
+}
+
+// storeName is the name of the table's Store on the Client.
+func (t *Table[T]) storeName() string {
+	if t.opts.StoreName != "" {
+		return t.opts.StoreName
+	}
+	return "dynamo:" + t.name
+}
+
+// setReplicas records the replica regions and builds a client for each.
+// Every replica must be a region of the Client, unless
+// Options.AllowPartialReplicas accepts a subset: the others are then
+// counted by the capability rules, not routed to, and named in Status.
+func (t *Table[T]) setReplicas(replicas []multiregion.Region) error {
 	t.all = replicas
 	for _, r := range replicas {
 		i, err := t.mr.Index(r)
 		if err != nil {
-			if strict {
-				return &NoReplicaError{Table: t.name, Region: r, Replicas: replicas, Err: err}
+			if errors.Is(err, multiregion.ErrClosed) {
+				return err
 			}
+			if !t.opts.AllowPartialReplicas {
+				return &NoReplicaError{Table: t.name, Region: r, Replicas: replicas,
+					Err: fmt.Errorf("the table has a replica in %s, which the multiregion.Client does not list (add it to WithRegions, or set Options.AllowPartialReplicas): %w", r, err)}
+			}
+			t.left = append(t.left, r)
 			continue
 		}
 		t.replicas = append(t.replicas, r)
@@ -185,13 +232,25 @@ func (t *Table[T]) Close() error {
 		if t.det != nil {
 			t.det.stop()
 		}
+		if t.store != nil {
+			_ = t.store.Close()
+		}
 	})
 	return nil
 }
 
+// checkOpen fails with ErrClosed on a closed Table, and with
+// multiregion.ErrClosed when its Client closed.
 func (t *Table[T]) checkOpen(ctx context.Context) error {
 	if t.closed.Load() {
 		return ErrClosed
 	}
+	if err := t.store.Err(); err != nil {
+		return err
+	}
 	return ctx.Err()
 }
+
+// Status returns the table's routing state: its replica regions in pick
+// order with their health and latency, and the replicas left out.
+func (t *Table[T]) Status() multiregion.StoreStatus { return t.store.Status() }

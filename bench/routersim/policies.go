@@ -29,13 +29,16 @@ const never = time.Duration(math.MaxInt64)
 var errRefused = errors.New("connection refused")
 
 // routerPolicy is this SDK: a real multiregion.Client in virtual time,
-// probing every ProbeInterval and, unless probesOnly, fed every call's
-// outcome through Observe as adapters do.
+// probing every ProbeInterval. Unless probesOnly, calls go through a Store
+// as adapters' calls do: it has its own probe of the same regions and is
+// fed every call's outcome through Observe. probesOnly picks from the
+// Client's network view alone.
 type routerPolicy struct {
 	w          *world
 	clock      *testutil.FakeClock
 	start      time.Time
 	mr         *multiregion.Client
+	st         *multiregion.Store // nil when probesOnly
 	all        multiregion.RegionSet
 	idx        map[multiregion.Region]int
 	interval   time.Duration
@@ -70,6 +73,11 @@ func newRouterPolicy(w *world, probesOnly bool) (*routerPolicy, error) {
 	}
 	p.mr = mr
 	p.all, _ = mr.Set()
+	if !probesOnly {
+		if p.st, err = mr.NewStore("sim", nil, func(o *multiregion.StoreOptions) { o.Prober = prober }); err != nil {
+			return nil, err
+		}
+	}
 	p.interval = mr.Options().ProbeInterval
 	return p, nil
 }
@@ -97,7 +105,11 @@ func (p *routerPolicy) probe(t time.Duration) {
 
 func (p *routerPolicy) choose(t time.Duration) int {
 	p.at(t)
-	r, err := p.mr.Pick(p.all)
+	pick := p.mr.Pick
+	if p.st != nil {
+		pick = p.st.Pick
+	}
+	r, err := pick(p.all)
 	if err != nil {
 		return 0 // nothing healthy: the call goes to the home region and fails there
 	}
@@ -114,10 +126,18 @@ func (p *routerPolicy) result(t time.Duration, r int, rtt time.Duration, ok bool
 		err = errRefused
 		rtt = 0
 	}
-	p.mr.Observe(multiregion.Region(p.w.regions[r].name), rtt, err)
+	p.st.Observe(multiregion.Region(p.w.regions[r].name), rtt, err)
 }
 
 func (p *routerPolicy) close() { _ = p.mr.Close() }
+
+// status is the view the policy picks from.
+func (p *routerPolicy) status() []multiregion.RegionStatus {
+	if p.st != nil {
+		return p.st.Status().Regions
+	}
+	return p.mr.Status().Network
+}
 
 // staticPolicy always uses the home region.
 type staticPolicy struct{}

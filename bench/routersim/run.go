@@ -106,7 +106,7 @@ func simulate(sc scenario, p policy, cfg simConfig) *result {
 			res.switches++
 			if rp, ok := p.(*routerPolicy); ok && traceSwitches {
 				fmt.Printf("  trace: %s: %s switched %s -> %s at %v\n", sc.name, rp.name(), w.regions[prev].name, w.regions[r].name, t)
-				for _, st := range rp.mr.Status() {
+				for _, st := range rp.status() {
 					fmt.Printf("    %-10s healthy=%v latency=%v samples=%d failures=%d\n", st.Region, st.Healthy, st.Latency.Round(time.Microsecond), st.Samples, st.ConsecutiveFailures)
 				}
 			}

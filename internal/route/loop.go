@@ -1,0 +1,258 @@
+package route
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/regionkit/multiregion"
+)
+
+// Kind says how far a failed call may travel.
+type Kind int
+
+const (
+	// Read moves to the next region after any regional failure, and tries
+	// ejected regions last.
+	Read Kind = iota
+	// IdempotentWrite is a write whose replay sets the same state (a put of
+	// a whole item, a delete): it moves on after any regional failure, even
+	// one whose outcome is unknown, to healthy regions only.
+	IdempotentWrite
+	// Write is a write whose replay could act twice or on other data (an
+	// increment, a conditional update): it moves on only when the region
+	// surely did not apply it.
+	Write
+)
+
+// Call describes one routed call.
+type Call struct {
+	// Op names the operation in errors and logs, e.g. "dynamo.Get".
+	Op   string
+	Kind Kind
+	// Allowed is the store's rule for this call (the writer only, the
+	// replicas within MaxLag); 0 means every region of the store.
+	Allowed multiregion.RegionSet
+	// Pin, when set, is the only region tried.
+	Pin multiregion.Region
+	// Prefer, when set and allowed, is tried first (read-your-writes).
+	Prefer multiregion.Region
+	// Exclude removes regions from this call only.
+	Exclude multiregion.RegionSet
+	// AttemptTimeout bounds each attempt; an attempt that hits it is a
+	// regional failure of unknown outcome. 0: only the caller's context.
+	AttemptTimeout time.Duration
+	// NoLatency reports successes without a latency sample (scans, batches).
+	NoLatency bool
+}
+
+// Loop runs calls for one store. Set its fields once, before the first Run.
+type Loop struct {
+	// Store is the routing state the calls are picked from and observed into.
+	Store *multiregion.Store
+	// Classifier sorts the store's errors. default: every error is Unknown
+	Classifier Classifier
+	// WriterMoved is called when an attempt was refused as read-only. It
+	// refreshes the store's topology and returns the regions writes may use
+	// now; the call is then retried once, on the nearest of them.
+	// default: nil (a read-only refusal is a not-applied regional failure)
+	WriterMoved func(ctx context.Context, op string) (multiregion.RegionSet, error)
+	// Final turns a terminal error that is not a regional failure (Caller,
+	// Canceled, Skip in every region) into what the caller sees.
+	// default: Caller errors as they are, others as *multiregion.RegionError
+	Final func(op string, r multiregion.Region, c Class, err error) error
+	// Logger receives failovers at Debug. default: discard
+	Logger *slog.Logger
+}
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// Run runs fn in the nearest healthy allowed region of the store and fails
+// over in rank order as c.Kind allows. It returns the region whose attempt
+// ended the call, and nil, the final error of a non-regional failure, a
+// *multiregion.RegionError with OutcomeUnknown for a Write that may have
+// been applied, or a *multiregion.NoHealthyRegionError with every attempt
+// when no allowed region could serve it.
+func (l *Loop) Run(ctx context.Context, c Call, fn AttemptFunc) (multiregion.Region, error) {
+	if err := l.Store.Err(); err != nil {
+		return "", err
+	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	allowed, err := l.allowed(&c)
+	if err != nil {
+		return "", err
+	}
+	r, err := l.first(&c, allowed)
+	if err != nil {
+		return "", err
+	}
+	var (
+		attempts []multiregion.Attempt
+		tried    multiregion.RegionSet
+		skipped  *failure
+		failed   int // regional failures and read-only refusals among attempts
+		moved    bool
+	)
+	for try := 0; ; try++ {
+		f := l.attempt(ctx, &c, r, try, fn)
+		if f == nil {
+			return r, nil
+		}
+		tried = tried.With(l.index(r))
+		switch {
+		case f.class == Caller || f.class == Canceled:
+			return r, l.final(c.Op, r, f)
+		case f.class == WriterMoved && !moved && l.WriterMoved != nil && c.Kind != Read:
+			moved = true
+			failed++
+			attempts = append(attempts, multiregion.Attempt{Region: r, Err: regionErr(c.Op, f)})
+			next, err := l.WriterMoved(ctx, c.Op)
+			if err != nil {
+				return r, &multiregion.RegionError{Region: r, Op: c.Op, Err: errors.Join(f.err, err)}
+			}
+			allowed, tried = next&^c.Exclude, 0 // the new writer may be a region tried before
+			if c.Pin != "" {
+				allowed &= 1 << l.index(c.Pin)
+			}
+		case f.class == Skip:
+			skipped = f
+			attempts = append(attempts, multiregion.Attempt{Region: r, Err: f.err})
+		default: // regional, or a second read-only refusal
+			re := regionErr(c.Op, f)
+			if c.Kind == Write && f.outcomeUnknown() {
+				return r, re
+			}
+			failed++
+			attempts = append(attempts, multiregion.Attempt{Region: r, Err: re})
+		}
+		next := l.next(&c, allowed&^tried)
+		if next == "" {
+			if skipped != nil && failed == 0 {
+				return r, l.final(c.Op, r, skipped)
+			}
+			return r, l.Store.NoHealthy(c.Op, allowed, attempts)
+		}
+		l.logger().Debug("route: failing over", "store", l.Store.Name(), "op", c.Op, "from", string(r), "to", string(next), "class", f.class.String())
+		r = next
+	}
+}
+
+// allowed is the set the call may use: the store's rule, less the call's
+// exclusions, narrowed to the pinned region.
+func (l *Loop) allowed(c *Call) (multiregion.RegionSet, error) {
+	allowed := c.Allowed
+	if allowed == 0 {
+		allowed = l.Store.Set()
+	}
+	allowed &^= c.Exclude
+	if c.Pin != "" {
+		pin, err := l.Store.Client().Set(c.Pin)
+		if err != nil {
+			return 0, err
+		}
+		allowed &= pin
+	}
+	return allowed, nil
+}
+
+// first is the region of the first attempt: the preferred one if allowed,
+// else the store's pick.
+func (l *Loop) first(c *Call, allowed multiregion.RegionSet) (multiregion.Region, error) {
+	if c.Prefer != "" && c.Pin == "" {
+		if i := l.index(c.Prefer); i >= 0 && allowed.Has(i) {
+			return c.Prefer, nil
+		}
+	}
+	r, err := l.Store.Pick(allowed)
+	if err != nil {
+		if errors.Is(err, multiregion.ErrNoHealthyRegion) {
+			return "", l.Store.NoHealthy(c.Op, allowed, nil)
+		}
+		return "", err
+	}
+	return r, nil
+}
+
+// next is the next region to try among remaining, in the store's rank
+// order: any region for reads (ejected ones come last), healthy ones for
+// writes.
+func (l *Loop) next(c *Call, remaining multiregion.RegionSet) multiregion.Region {
+	if remaining == 0 {
+		return ""
+	}
+	var buf [8]multiregion.Region
+	for _, r := range l.Store.Rank(remaining, buf[:0]) {
+		if c.Kind == Read || l.Store.Healthy(r) {
+			return r
+		}
+	}
+	return ""
+}
+
+// attempt runs fn once in r and returns nil or its classified failure. An
+// error the function did not report through Attempt.Observe is classified
+// and observed here, with the attempt's whole time as the sample.
+func (l *Loop) attempt(ctx context.Context, c *Call, r multiregion.Region, try int, fn AttemptFunc) *failure {
+	actx := ctx
+	if c.AttemptTimeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeoutCause(ctx, c.AttemptTimeout, ErrAttemptTimeout)
+		defer cancel()
+	}
+	a := &Attempt{Region: r, Try: try, loop: l, call: c}
+	actx = context.WithValue(actx, attemptKey{}, a)
+	start := time.Now()
+	err := fn(actx, a)
+	if err == nil {
+		if !a.observed {
+			_ = a.Observe(actx, start, nil)
+		}
+		return nil
+	}
+	var f *failure
+	if errors.As(err, &f) && f.region == r {
+		return f
+	}
+	if !a.observed {
+		err = a.observe(actx, start, err, c.Kind != Read)
+		_ = errors.As(err, &f)
+		return f
+	}
+	// The function reported its calls and then failed on what it got
+	// back (a stale version, a decode error): classify without observing.
+	return &failure{region: r, class: classify(actx, l.Classifier, err), write: c.Kind != Read && a.failure != nil && a.failure.write, err: err}
+}
+
+func (l *Loop) final(op string, r multiregion.Region, f *failure) error {
+	if l.Final != nil {
+		return l.Final(op, r, f.class, f.err)
+	}
+	if f.class == Caller {
+		return f.err
+	}
+	return &multiregion.RegionError{Region: r, Op: op, Err: f.err}
+}
+
+func (l *Loop) index(r multiregion.Region) int {
+	i, err := l.Store.Client().Index(r)
+	if err != nil {
+		return -1
+	}
+	return i
+}
+
+func (l *Loop) logger() *slog.Logger {
+	if l.Logger != nil {
+		return l.Logger
+	}
+	return discard
+}
+
+// regionErr is the *multiregion.RegionError of a regional failure.
+func regionErr(op string, f *failure) *multiregion.RegionError {
+	return &multiregion.RegionError{Region: f.region, Op: op, OutcomeUnknown: f.outcomeUnknown(), Err: f.err}
+}
