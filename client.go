@@ -257,8 +257,8 @@ func (c *Client) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// register adds s to the registry.
-func (c *Client) register(s *Store) error {
+// register adds s to the registry and runs start with the registry locked.
+func (c *Client) register(s *Store, start func()) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed.Load() {
@@ -271,6 +271,7 @@ func (c *Client) register(s *Store) error {
 	c.stores[name] = s
 	list := append(append([]*Store(nil), *c.list.Load()...), s)
 	c.list.Store(&list)
+	start()
 	return nil
 }
 

@@ -2,13 +2,27 @@
 // regions to the nearest healthy region that may take them.
 //
 // One Client measures the round-trip time and the health of every region it
-// is given, with active probes (by default an HTTPS GET of the region's
-// DynamoDB endpoint, which needs no credentials) and with passive samples of
-// real calls that adapters report through Observe. Typed adapters for each
-// multi-region datastore family (dynamo, aurora, s3mesh, cache, docdb) ask
-// it which allowed region is nearest, and enforce their store's rules from
-// the capability table (Capability, Validate): which regions take writes,
-// how many regions a store may span, what conflicts look like.
+// is given with active probes (by default an HTTPS GET of the region's
+// DynamoDB endpoint, which needs no credentials): its network view. Typed
+// adapters for each multi-region datastore family (dynamo, aurora, s3mesh,
+// cache, docdb) register a Store on it per datastore instance (one
+// DynamoDB table, one Aurora cluster): the store's own routing state,
+// with health and latency from its own calls and its own probe (a GetItem,
+// SELECT 1, PING). They route every call through it to the nearest healthy
+// region the store allows, and enforce their store's rules from the
+// capability table (Capability, Validate): which regions take writes, how
+// many regions a store may span, what conflicts look like.
+//
+// # Routing per store
+//
+// A store's failures eject a region for that store only: a Redis outage
+// in us-east-1 does not move DynamoDB traffic, and DynamoDB's successes
+// there do not readmit Redis. A region comes back for a store through the
+// store's own probe or a successful call of the store. Until a store has
+// fresh samples of its own in every healthy region (a store with a probe
+// has them after its first probe round) it ranks by the network view, so
+// that a query's full time is never compared with a probe's round trip.
+// Status shows the network view and every store's view.
 //
 // # Quick start
 //
@@ -32,7 +46,8 @@
 //
 // Selection is a chain of small filters, as in the MongoDB driver's server
 // selection: the regions the call may use (the adapter's rule, a
-// RegionSet), then the healthy ones, then the order of the current snapshot:
+// RegionSet), then the ones healthy for the store, then the order of the
+// store's current snapshot:
 // regions whose last call succeeded before "suspect" ones whose last call
 // failed, measured before unmeasured, nearest first by moving-average
 // latency, with hysteresis, then preference order (Options.Regions) for
@@ -50,13 +65,21 @@
 //     of the difference of the two averages, so that neither near-equal
 //     regions nor jitter make the pick flap.
 //   - Health: a failure (probe or observed call) makes a region suspect at
-//     once; FailureThreshold (3) consecutive failures eject it, and only a
-//     successful probe readmits it. Each further ejection in a streak waits
+//     once; FailureThreshold (3) consecutive failures eject it, and a
+//     successful probe (or, for a store, a successful call) readmits it. Each further ejection in a streak waits
 //     longer before readmission (ProbeInterval, doubling, up to MaxEjection).
 //   - A canceled context is never a region failure.
 //
 // When no allowed region is healthy, Pick and Nearest return an error that
-// matches ErrNoHealthyRegion: never a region the call may not use.
+// matches ErrNoHealthyRegion: never a region the call may not use. The
+// adapters' shared call loop returns the same *NoHealthyRegionError when
+// it tried every allowed region and each failed, with every attempt's
+// region and error: one shape for a caller to turn into a 503.
+//
+// # Closing
+//
+// Close stops every probe; every method that returns an error then fails
+// with ErrClosed, and so does every Store and adapter built on the Client.
 //
 // bench/routersim compares this router with a static home region, strict
 // minimum latency, DNS failover with Route 53's defaults and an oracle, in
@@ -64,6 +87,7 @@
 //
 // # Concurrency
 //
-// A Client is safe for concurrent use by many goroutines. Options, Region,
-// RegionSet, RegionStatus and Capabilities are plain values.
+// A Client and a Store are safe for concurrent use by many goroutines.
+// Options, StoreOptions, Region, RegionSet, Status, StoreStatus,
+// RegionStatus, TopologyStatus and Capabilities are plain values.
 package multiregion

@@ -55,6 +55,10 @@ func TestErrorsMatchOnlyTheirSentinels(t *testing.T) {
 		{&multiregion.OptionError{Field: "F"}, multiregion.ErrInvalidOptions, []error{multiregion.ErrInvalidRegion}},
 		{&multiregion.NoHealthyRegionError{}, multiregion.ErrNoHealthyRegion, []error{multiregion.ErrWriteRegion, multiregion.ErrClosed}},
 		{&multiregion.WriteRegionError{}, multiregion.ErrWriteRegion, []error{multiregion.ErrNoHealthyRegion}},
+		{&multiregion.NoHealthyRegionError{Store: "s", Attempts: []multiregion.Attempt{{Region: use1, Err: errors.New("x")}}}, multiregion.ErrNoHealthyRegion, []error{multiregion.ErrClosed, multiregion.ErrUnknownStore}},
+		{&multiregion.StoreError{Store: "s", Rule: multiregion.ErrInvalidStore}, multiregion.ErrInvalidStore, []error{multiregion.ErrDuplicateStore, multiregion.ErrUnknownStore, multiregion.ErrClosed, multiregion.ErrUnknownRegion}},
+		{&multiregion.StoreError{Store: "s", Rule: multiregion.ErrDuplicateStore}, multiregion.ErrDuplicateStore, []error{multiregion.ErrInvalidStore, multiregion.ErrUnknownStore}},
+		{&multiregion.StoreError{Store: "s", Rule: multiregion.ErrUnknownStore}, multiregion.ErrUnknownStore, []error{multiregion.ErrInvalidStore, multiregion.ErrDuplicateStore, multiregion.ErrNoHealthyRegion}},
 	}
 	for _, c := range cases {
 		assert.ErrorIs(t, c.err, c.is, "%T", c.err)
@@ -63,6 +67,12 @@ func TestErrorsMatchOnlyTheirSentinels(t *testing.T) {
 		}
 	}
 	assert.Contains(t, (&multiregion.NoHealthyRegionError{}).Error(), "pick")
+	assert.Contains(t, (&multiregion.NoHealthyRegionError{Store: "dynamo:orders", Op: "dynamo.Get"}).Error(), "dynamo.Get on dynamo:orders")
+	se := &multiregion.StoreError{Store: "dynamo:orders", Rule: multiregion.ErrInvalidStore, Reason: "region not on the Client", Err: &multiregion.UnknownRegionError{Region: "ap-south-1"}}
+	for _, s := range []string{"dynamo:orders", "region not on the Client", "ap-south-1", multiregion.ErrInvalidStore.Error()} {
+		assert.Contains(t, se.Error(), s)
+	}
+	assert.ErrorIs(t, se, multiregion.ErrUnknownRegion, "the underlying error is reachable")
 	assert.Contains(t, (&multiregion.OptionError{Field: "ProbeInterval", Value: "1ms", Reason: "too small"}).Error(), "ProbeInterval=1ms")
 }
 
@@ -92,8 +102,9 @@ func TestErrorsNeverContainCredentials(t *testing.T) {
 		collect(err)
 	}
 
-	// Probe failures of the default prober (one region down, one answering 500)
-	// and the errors of Pick, Nearest and Status that follow.
+	// Probe failures of the default prober (one region down, one answering 500),
+	// in the network view and in a store probing with it, and the errors of
+	// Pick, Nearest, NoHealthy and Status that follow.
 	rs := startRegions(t, []string{"us-east-1", "us-west-2"})
 	c, err := multiregion.New(context.Background(), cfg, rs.Options(), func(o *multiregion.Options) {
 		o.DisableBackgroundProbes = true
@@ -101,6 +112,8 @@ func TestErrorsNeverContainCredentials(t *testing.T) {
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
+	st, err := c.NewStore("dynamo:secrets", nil, withStoreProber(c.Options().Prober))
+	require.NoError(t, err)
 	rs.Endpoint("us-east-1").Down()
 	rs.Endpoint("us-west-2").SetErrorRate(1)
 	for range 3 {
@@ -112,12 +125,37 @@ func TestErrorsNeverContainCredentials(t *testing.T) {
 	all, _ := c.Set()
 	_, err = c.Pick(all)
 	collect(err)
-	collect(c.NoHealthy("dynamo.Get", all))
-	for _, st := range c.Status() {
-		require.Error(t, st.LastError)
-		collect(st.LastError)
+	_, err = st.Pick(all)
+	require.ErrorIs(t, err, multiregion.ErrNoHealthyRegion)
+	collect(err)
+	attempts := []multiregion.Attempt{{Region: use1, Err: &multiregion.RegionError{Region: use1, Op: "dynamo.Get", Err: errors.New("refused")}}}
+	collect(st.NoHealthy("dynamo.Get", all, attempts))
+	collect(st.NoHealthy("dynamo.Get", all, nil))
+	full := c.Status()
+	require.Len(t, full.Network, 2)
+	require.Len(t, full.Stores, 1)
+	for _, views := range [][]multiregion.RegionStatus{full.Network, full.Stores[0].Regions} {
+		require.Len(t, views, 2)
+		for _, s := range views {
+			require.Error(t, s.LastError)
+			collect(s.LastError)
+		}
 	}
 	_, err = c.Set("eu-west-9")
+	collect(err)
+	for _, bad := range []struct {
+		name    string
+		regions []multiregion.Region
+	}{{"", nil}, {"dynamo:secrets", nil}, {"dynamo:other", []multiregion.Region{"eu-west-9"}}} {
+		_, err = c.NewStore(bad.name, bad.regions)
+		require.Error(t, err)
+		collect(err)
+	}
+	_, err = c.Store("dynamo:nope")
+	collect(err)
+	require.NoError(t, st.Close())
+	_, err = st.Pick(all)
+	require.ErrorIs(t, err, multiregion.ErrClosed)
 	collect(err)
 
 	require.NotEmpty(t, msgs)

@@ -49,9 +49,12 @@ func ExampleNew() {
 	// ranked: [us-east-1 eu-west-1 ap-southeast-2]
 }
 
-// Adapters report the outcome of every call with Observe: latencies feed the
-// ranking, failures eject a region after FailureThreshold in a row.
-func ExampleClient_Observe() {
+// Adapters register a Store per datastore instance and report the outcome
+// of every call to it with Observe: latencies feed the store's ranking once
+// it has fresh samples of every region, failures eject a region for that
+// store only after FailureThreshold in a row, and a successful call brings
+// it back.
+func ExampleStore_Observe() {
 	mr, err := multiregion.New(context.Background(), aws.Config{},
 		multiregion.WithRegions("us-east-1", "eu-west-1"),
 		func(o *multiregion.Options) {
@@ -64,27 +67,45 @@ func ExampleClient_Observe() {
 		log.Fatal(err)
 	}
 	defer mr.Close()
+	orders, err := mr.NewStore("dynamo:orders", nil) // all of the Client's regions
+	if err != nil {
+		log.Fatal(err)
+	}
+	profiles, err := mr.NewStore("dynamo:profiles", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	all, _ := mr.Set()
 
-	mr.Observe("eu-west-1", 20*time.Millisecond, nil)
-	mr.Observe("us-east-1", 90*time.Millisecond, nil)
-	nearest, _ := mr.Nearest(context.Background())
+	orders.Observe("eu-west-1", 20*time.Millisecond, nil)
+	orders.Observe("us-east-1", 90*time.Millisecond, nil)
+	nearest, _ := orders.Pick(all)
 	fmt.Println("nearest:", nearest)
 
 	callErr := errors.New("connection reset by peer")
 	for range 3 {
-		mr.Observe("eu-west-1", 0, callErr)
+		orders.Observe("eu-west-1", 0, callErr)
 	}
-	nearest, _ = mr.Nearest(context.Background())
-	fmt.Println("eu-west-1 healthy:", mr.Healthy("eu-west-1"))
+	nearest, _ = orders.Pick(all)
+	fmt.Println("eu-west-1 healthy:", orders.Healthy("eu-west-1"))
 	fmt.Println("nearest:", nearest)
+	fmt.Println("eu-west-1 healthy for profiles:", profiles.Healthy("eu-west-1"))
 
-	mr.Observe("us-east-1", 0, context.Canceled) // the caller gave up: not the region's fault
-	fmt.Println("us-east-1 healthy:", mr.Healthy("us-east-1"))
+	orders.Observe("us-east-1", 0, context.Canceled) // the caller gave up: not the region's fault
+	fmt.Println("us-east-1 healthy:", orders.Healthy("us-east-1"))
+
+	orders.Observe("eu-west-1", 20*time.Millisecond, nil) // a call that fell through to it succeeded
+	nearest, _ = orders.Pick(all)
+	fmt.Println("eu-west-1 healthy:", orders.Healthy("eu-west-1"))
+	fmt.Println("nearest:", nearest)
 	// Output:
 	// nearest: eu-west-1
 	// eu-west-1 healthy: false
 	// nearest: us-east-1
+	// eu-west-1 healthy for profiles: true
 	// us-east-1 healthy: true
+	// eu-west-1 healthy: true
+	// nearest: eu-west-1
 }
 
 // Validate checks a deployment against the capability table before anything

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,15 +100,71 @@ func refresh(t testing.TB, c *multiregion.Client) {
 	require.NoError(t, c.Refresh(context.Background()))
 }
 
+// status returns the network view's status of r.
 func status(t testing.TB, c *multiregion.Client, r multiregion.Region) multiregion.RegionStatus {
 	t.Helper()
-	for _, s := range c.Status() {
-		if s.Region == r {
-			return s
-		}
+	s, ok := c.Status().Region(r)
+	if !ok {
+		t.Fatalf("no network status for %s", r)
 	}
-	t.Fatalf("no status for %s", r)
-	return multiregion.RegionStatus{}
+	return s
+}
+
+// storeStatus returns the status of r in the store's own view.
+func storeStatus(t testing.TB, st *multiregion.Store, r multiregion.Region) multiregion.RegionStatus {
+	t.Helper()
+	s, ok := st.Status().Region(r)
+	if !ok {
+		t.Fatalf("no status for %s in store %s", r, st.Name())
+	}
+	return s
+}
+
+// storeSeq makes the names of newTestStore unique within the test binary.
+var storeSeq atomic.Int64
+
+// newTestStore registers a store over every region of c, named after the
+// test, and closes it when the test ends.
+func newTestStore(t testing.TB, c *multiregion.Client, optFns ...func(*multiregion.StoreOptions)) *multiregion.Store {
+	t.Helper()
+	return newNamedStore(t, c, fmt.Sprintf("test:%s#%d", t.Name(), storeSeq.Add(1)), nil, optFns...)
+}
+
+// newNamedStore registers the store name over regions (nil: all of c's)
+// and closes it when the test ends.
+func newNamedStore(t testing.TB, c *multiregion.Client, name string, regions []multiregion.Region, optFns ...func(*multiregion.StoreOptions)) *multiregion.Store {
+	t.Helper()
+	st, err := c.NewStore(name, regions, optFns...)
+	require.NoError(t, err)
+	require.NotNil(t, st)
+	t.Cleanup(func() { require.NoError(t, st.Close()) })
+	return st
+}
+
+// withStoreProber gives a store a prober of its own.
+func withStoreProber(p multiregion.Prober) func(*multiregion.StoreOptions) {
+	return func(o *multiregion.StoreOptions) { o.Prober = p }
+}
+
+func storeRefresh(t testing.TB, st *multiregion.Store) {
+	t.Helper()
+	require.NoError(t, st.Refresh(context.Background()))
+}
+
+func storeRankAll(t testing.TB, st *multiregion.Store) []multiregion.Region {
+	t.Helper()
+	all, err := st.Client().Set()
+	require.NoError(t, err)
+	return st.Rank(all, nil)
+}
+
+func storePick(t testing.TB, st *multiregion.Store) multiregion.Region {
+	t.Helper()
+	all, err := st.Client().Set()
+	require.NoError(t, err)
+	r, err := st.Pick(all)
+	require.NoError(t, err)
+	return r
 }
 
 func startRegions(t testing.TB, regions []string, opts ...testutil.Option) *testutil.Regions {

@@ -152,7 +152,7 @@ func TestClose_StopsBlockedProbes(t *testing.T) {
 
 type recordingTracer struct {
 	mu      sync.Mutex
-	starts  []multiregion.Region
+	starts  []multiregion.TraceProbeStartData
 	ends    []multiregion.TraceProbeEndData
 	changes []multiregion.TraceHealthChangeData
 	sawKey  int
@@ -163,7 +163,7 @@ type traceKey struct{}
 func (tr *recordingTracer) TraceProbeStart(ctx context.Context, d multiregion.TraceProbeStartData) context.Context {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	tr.starts = append(tr.starts, d.Region)
+	tr.starts = append(tr.starts, d)
 	return context.WithValue(ctx, traceKey{}, d.Region)
 }
 
@@ -195,7 +195,10 @@ func TestTracer(t *testing.T) {
 		return p.Probe(ctx, r)
 	})
 	clk := testutil.NewFakeClock(epoch)
-	c := newTestClient(t, []multiregion.Region{use1, usw2}, withProber(prober), withClock(clk), func(o *multiregion.Options) { o.Tracer = tr })
+	c := newTestClient(t, []multiregion.Region{use1, usw2}, withProber(prober), withClock(clk), func(o *multiregion.Options) {
+		o.ProbeTracer = tr
+		o.HealthTracer = tr
+	})
 	for range 3 {
 		refresh(t, c)
 	}
@@ -207,6 +210,9 @@ func TestTracer(t *testing.T) {
 	defer tr.mu.Unlock()
 	assert.Len(t, tr.starts, 8)
 	require.Len(t, tr.ends, 8)
+	for _, d := range tr.starts {
+		assert.Empty(t, d.Store, "a probe of the network view has no store name")
+	}
 	assert.Equal(t, 8, tr.sawKey, "TraceProbeEnd gets the context TraceProbeStart returned")
 	_, ok := probedWithKey.Load(use1)
 	assert.True(t, ok, "the prober gets the context TraceProbeStart returned")
@@ -216,6 +222,7 @@ func TestTracer(t *testing.T) {
 			failures++
 			assert.ErrorIs(t, e.Err, errProbe)
 		}
+		assert.Empty(t, e.Store)
 		if e.Region == use1 {
 			assert.NoError(t, e.Err)
 			assert.Equal(t, 4*time.Millisecond, e.RTT)
@@ -225,6 +232,8 @@ func TestTracer(t *testing.T) {
 
 	require.Len(t, tr.changes, 2)
 	ej, back := tr.changes[0], tr.changes[1]
+	assert.Empty(t, ej.Store, "a health change of the network view has no store name")
+	assert.Empty(t, back.Store)
 	assert.Equal(t, usw2, ej.Region)
 	assert.False(t, ej.Healthy)
 	assert.ErrorIs(t, ej.Err, errProbe)
@@ -237,14 +246,17 @@ func TestTracer(t *testing.T) {
 
 func TestTracer_ObserveEjectionIsTraced(t *testing.T) {
 	tr := &healthOnly{}
-	c := newTestClient(t, []multiregion.Region{use1, usw2}, func(o *multiregion.Options) { o.Tracer = tr })
+	c := newTestClient(t, []multiregion.Region{use1, usw2}, func(o *multiregion.Options) { o.HealthTracer = tr })
+	st := newNamedStore(t, c, "dynamo:orders", nil)
+	refresh(t, c) // probes run without a ProbeTracer
 	boom := errors.New("boom")
 	for range 3 {
-		c.Observe(use1, 0, boom)
+		st.Observe(use1, 0, boom)
 	}
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	require.Len(t, tr.changes, 1)
+	assert.Equal(t, "dynamo:orders", tr.changes[0].Store)
 	assert.Equal(t, use1, tr.changes[0].Region)
 	assert.False(t, tr.changes[0].Healthy)
 	assert.Same(t, boom, tr.changes[0].Err)

@@ -19,6 +19,7 @@ type snapshot struct {
 	order   []uint8   // positions of all regions, in pick order
 	healthy RegionSet // healthy regions (of the router's own set)
 	err     error     // non-nil once closed: what every pick returns
+	own     bool      // a store's order was ranked by its own samples, not the network view
 	// lat is the latency view of every region at publication, for the
 	// stores that rank by the network view. Only the network router fills it.
 	lat []latency
@@ -64,9 +65,9 @@ func newRouter(o *Options, index map[Region]int, name string, set RegionSet, net
 		index:   index,
 		set:     set,
 		policy: healthPolicy{
-			weight:      o.EWMAWeight,
-			threshold:   o.FailureThreshold,
-			interval:    o.ProbeInterval,
+			weight:       o.EWMAWeight,
+			threshold:    o.FailureThreshold,
+			interval:     o.ProbeInterval,
 			maxEjection:  o.MaxEjection,
 			callsReadmit: net != nil,
 		},
@@ -85,7 +86,7 @@ func newRouter(o *Options, index map[Region]int, name string, set RegionSet, net
 		order[i] = uint8(i)
 	}
 	rt.mu.Lock()
-	rt.publishLocked(order)
+	rt.publishLocked(order, false)
 	rt.mu.Unlock()
 	return rt
 }
@@ -211,15 +212,16 @@ func (rt *router) recompute() {
 // (and, for the network view, on every call: stores read its latencies).
 func (rt *router) republishLocked(now time.Time) {
 	cur := rt.snap.Load()
-	rt.scratch = rankRegions(rt.scratch, rt.rankingStates(now), cur.order, rt.margin)
-	if rt.net == nil || rt.healthySet() != cur.healthy || !slices.Equal(rt.scratch, cur.order) {
-		rt.publishLocked(slices.Clone(rt.scratch))
+	states, own := rt.rankingStates(now)
+	rt.scratch = rankRegions(rt.scratch, states, cur.order, rt.margin)
+	if rt.net == nil || own != cur.own || rt.healthySet() != cur.healthy || !slices.Equal(rt.scratch, cur.order) {
+		rt.publishLocked(slices.Clone(rt.scratch), own)
 	}
 }
 
 // publishLocked swaps in a snapshot with the given order.
-func (rt *router) publishLocked(order []uint8) {
-	s := &snapshot{order: order, healthy: rt.healthySet()}
+func (rt *router) publishLocked(order []uint8, own bool) {
+	s := &snapshot{order: order, healthy: rt.healthySet(), own: own}
 	if rt.net == nil {
 		s.lat = make([]latency, len(rt.states))
 		for i, st := range rt.states {
@@ -247,16 +249,19 @@ func (rt *router) healthySet() RegionSet {
 // comparing a fresh sample with a stale one.
 const ownSampleFreshness = 3
 
-// rankingStates returns the states to rank by: the router's own, or, for a
-// store without fresh samples of its own in every healthy region, a copy
-// whose latencies are the network view's. Health always stays the store's
+// rankingStates returns the states to rank by, and whether they are the
+// router's own: the router's own, or, for a store without fresh samples of
+// its own in every healthy region, a copy whose latencies are the network
+// view's. Freshness is judged when the ranking is rebuilt (at the store's
+// next sample or the network view's next change, every ProbeInterval with
+// background probes), not on the pick path, which reads no clock. Health always stays the store's
 // own; a store without a probe of its own also treats a region the network
 // view ejected as suspect (ranked after the clean ones), so that a region
 // that dropped off the network is left before the store's first failed
 // call there, yet is not ejected for the store by someone else's probe.
-func (rt *router) rankingStates(now time.Time) []regionState {
+func (rt *router) rankingStates(now time.Time) ([]regionState, bool) {
 	if rt.net == nil || rt.ownLatencyFresh(now) {
-		return rt.states
+		return rt.states, true
 	}
 	netLat := rt.net.snap.Load().lat
 	rt.view = append(rt.view[:0], rt.states...)
@@ -267,7 +272,7 @@ func (rt *router) rankingStates(now time.Time) []regionState {
 			v.failures = 1
 		}
 	}
-	return rt.view
+	return rt.view, false
 }
 
 // ownLatencyFresh reports whether every healthy region of the store has an

@@ -11,7 +11,7 @@ import (
 
 // Internal tests of the pure routing pieces: the ranking (order.go) and the
 // per-region state machine (health.go). The public behaviour is tested in
-// router_test.go through Client.
+// router_test.go and store_test.go through Client and Store.
 
 // rankOf ranks states from the previous order prev through the router's
 // own republish path, whatever rankRegions' exact parameters are.

@@ -65,38 +65,57 @@ func TestRouter_EWMAWeightOption(t *testing.T) {
 	assert.Equal(t, 140*time.Millisecond, status(t, c, use1).Latency)
 }
 
-func TestRouter_ObserveFeedsTheAverage(t *testing.T) {
+// A store's calls feed the store's own average, never the network view's.
+// One region's own sample does not rank the store: until every healthy
+// region of the store has a fresh sample of its own, it ranks by the
+// network view.
+func TestStore_ObserveFeedsTheAverage(t *testing.T) {
 	c, _, clk := routerClient(t, []multiregion.Region{use1, usw2})
-	c.Observe(usw2, 100*time.Millisecond, nil)
-	st := status(t, c, usw2)
-	require.True(t, st.Measured)
-	assert.Equal(t, 100*time.Millisecond, st.Latency)
-	assert.Equal(t, usw2, mustNearest(t, c), "measured beats unmeasured")
+	st := newTestStore(t, c)
+	st.Observe(usw2, 100*time.Millisecond, nil)
+	s := storeStatus(t, st, usw2)
+	require.True(t, s.Measured)
+	assert.Equal(t, 100*time.Millisecond, s.Latency)
+	assert.Equal(t, uint64(1), s.Samples)
+	assert.False(t, status(t, c, usw2).Measured, "a store's calls never feed the network view")
+	assert.Equal(t, use1, storePick(t, st), "one own sample does not rank the store: the network view (nothing measured) gives preference order")
+	assert.False(t, st.Status().OwnLatency)
 
 	clk.Advance(time.Minute) // passive samples are spaced in time
-	c.Observe(usw2, 150*time.Millisecond, nil)
-	assert.Equal(t, 110*time.Millisecond, status(t, c, usw2).Latency)
+	st.Observe(usw2, 150*time.Millisecond, nil)
+	assert.Equal(t, 110*time.Millisecond, storeStatus(t, st, usw2).Latency)
 
 	// rtt 0 reports a success without a sample.
 	clk.Advance(time.Minute)
-	c.Observe(usw2, 0, nil)
-	assert.Equal(t, 110*time.Millisecond, status(t, c, usw2).Latency)
-	assert.Equal(t, uint64(2), status(t, c, usw2).Samples)
-	c.Observe(use1, 0, nil)
+	st.Observe(usw2, 0, nil)
+	assert.Equal(t, 110*time.Millisecond, storeStatus(t, st, usw2).Latency)
+	assert.Equal(t, uint64(2), storeStatus(t, st, usw2).Samples)
+	st.Observe(use1, 0, nil)
+	assert.False(t, storeStatus(t, st, use1).Measured)
+	assert.Equal(t, use1, storePick(t, st))
+
+	// A fresh own sample in every healthy region: the store ranks by them.
+	st.Observe(use1, 300*time.Millisecond, nil)
+	st.Observe(usw2, 110*time.Millisecond, nil)
+	assert.True(t, st.Status().OwnLatency)
+	assert.Equal(t, usw2, storePick(t, st))
+	assert.Equal(t, []multiregion.Region{usw2, use1}, storeRankAll(t, st))
+	assert.Equal(t, use1, mustNearest(t, c), "the network view is untouched")
 	assert.False(t, status(t, c, use1).Measured)
 }
 
 // Observe(r, 0, nil) reports a success without a sample: it must not use
 // up the slot of the next passive sample.
-func TestRouter_ObserveWithoutSampleDoesNotSuppressTheNext(t *testing.T) {
+func TestStore_ObserveWithoutSampleDoesNotSuppressTheNext(t *testing.T) {
 	c, _, clk := routerClient(t, []multiregion.Region{use1})
-	c.Observe(use1, 100*time.Millisecond, nil)
+	st := newTestStore(t, c)
+	st.Observe(use1, 100*time.Millisecond, nil)
 	clk.Advance(time.Minute)
-	c.Observe(use1, 0, nil) // e.g. a scan: success, no latency sample
-	c.Observe(use1, 150*time.Millisecond, nil)
-	st := status(t, c, use1)
-	assert.Equal(t, uint64(2), st.Samples, "the 150ms sample was dropped because of the rtt-0 observation before it")
-	assert.Equal(t, 110*time.Millisecond, st.Latency)
+	st.Observe(use1, 0, nil) // e.g. a scan: success, no latency sample
+	st.Observe(use1, 150*time.Millisecond, nil)
+	s := storeStatus(t, st, use1)
+	assert.Equal(t, uint64(2), s.Samples, "the 150ms sample was dropped because of the rtt-0 observation before it")
+	assert.Equal(t, 110*time.Millisecond, s.Latency)
 }
 
 func mustNearest(t *testing.T, c *multiregion.Client) multiregion.Region {
@@ -133,12 +152,25 @@ func TestRouter_TiesByPreferenceOrder(t *testing.T) {
 }
 
 func TestRouter_MeasuredBeforeUnmeasured(t *testing.T) {
-	c, _, _ := routerClient(t, []multiregion.Region{use1, usw2, euw1})
+	c, p, _ := routerClient(t, []multiregion.Region{use1, usw2, euw1})
+	st := newTestStore(t, c)
 	assert.Equal(t, []multiregion.Region{use1, usw2, euw1}, rankAll(t, c), "preference order before any sample")
 	assert.Equal(t, use1, mustNearest(t, c))
-	c.Observe(euw1, 500*time.Millisecond, nil)
+	assert.Equal(t, []multiregion.Region{use1, usw2, euw1}, storeRankAll(t, st))
+	// Only eu-west-1 answers; the other probes are cut short, which is not
+	// counted: those regions stay unmeasured and clean (not suspect).
+	p.set(use1, 0, fmt.Errorf("dial: %w", context.Canceled))
+	p.set(usw2, 0, fmt.Errorf("dial: %w", context.Canceled))
+	p.set(euw1, 500*time.Millisecond, nil)
+	refresh(t, c)
+	for _, r := range []multiregion.Region{use1, usw2} {
+		require.False(t, status(t, c, r).Measured)
+		require.Zero(t, status(t, c, r).ConsecutiveFailures)
+	}
 	assert.Equal(t, []multiregion.Region{euw1, use1, usw2}, rankAll(t, c))
 	assert.Equal(t, euw1, mustNearest(t, c))
+	assert.Equal(t, []multiregion.Region{euw1, use1, usw2}, storeRankAll(t, st), "a store without samples of its own ranks by the network view")
+	assert.Equal(t, euw1, storePick(t, st))
 }
 
 // steadyRounds is enough probe rounds of constant samples for a region's
@@ -222,141 +254,235 @@ func TestRouter_EjectAfterThreeConsecutiveFailures(t *testing.T) {
 
 func TestRouter_FailureThresholdOption(t *testing.T) {
 	c, p, _ := routerClient(t, []multiregion.Region{use1, usw2}, func(o *multiregion.Options) { o.FailureThreshold = 1 })
+	st := newTestStore(t, c)
 	p.set(use1, 0, errProbe)
 	refresh(t, c)
 	assert.False(t, c.Healthy(use1))
+	assert.True(t, st.Healthy(use1), "the network view's failures never eject a region for a store")
+	st.Observe(usw2, 0, errProbe)
+	assert.False(t, st.Healthy(usw2), "the threshold applies to a store's calls too")
+	assert.True(t, c.Healthy(usw2))
 }
 
-func TestRouter_ObserveFailuresCountLikeProbeFailures(t *testing.T) {
-	c, p, _ := routerClient(t, []multiregion.Region{use1, usw2})
+// A store's call failures and its own probe failures count together; the
+// network view's probes are not the store's.
+func TestStore_CallFailuresCountLikeProbeFailures(t *testing.T) {
+	c, _, _ := routerClient(t, []multiregion.Region{use1, usw2})
+	sp := newFakeProber()
+	st := newTestStore(t, c, withStoreProber(sp))
 	callErr := errors.New("dynamo.Get: 500")
-	p.set(use1, 0, errProbe)
+	sp.set(use1, 0, errProbe)
+	refresh(t, c) // the network's probe of us-east-1 succeeds, the store's fails
+	st.Observe(use1, 0, callErr)
+	assert.True(t, st.Healthy(use1))
+	assert.Equal(t, 2, storeStatus(t, st, use1).ConsecutiveFailures)
 	refresh(t, c)
-	c.Observe(use1, 0, callErr)
-	assert.True(t, c.Healthy(use1))
-	refresh(t, c)
-	assert.False(t, c.Healthy(use1), "probe, call, probe: 3 consecutive failures")
+	assert.False(t, st.Healthy(use1), "probe, call, probe: 3 consecutive failures")
+	assert.True(t, c.Healthy(use1), "the network view's probes of us-east-1 succeeded")
+	assert.Zero(t, status(t, c, use1).ConsecutiveFailures)
 
 	c2, _, _ := routerClient(t, []multiregion.Region{use1, usw2})
+	st2 := newTestStore(t, c2)
 	for range 2 {
-		c2.Observe(use1, 0, callErr)
+		st2.Observe(use1, 0, callErr)
 	}
-	c2.Observe(use1, 3*time.Millisecond, nil)
-	c2.Observe(use1, 0, callErr)
-	c2.Observe(use1, 0, callErr)
-	assert.True(t, c2.Healthy(use1), "a successful call resets the count")
-	c2.Observe(use1, 0, context.DeadlineExceeded)
-	assert.False(t, c2.Healthy(use1), "a timeout is a failure")
-	assert.ErrorIs(t, status(t, c2, use1).LastError, context.DeadlineExceeded)
+	st2.Observe(use1, 3*time.Millisecond, nil)
+	st2.Observe(use1, 0, callErr)
+	st2.Observe(use1, 0, callErr)
+	assert.True(t, st2.Healthy(use1), "a successful call resets the count")
+	st2.Observe(use1, 0, context.DeadlineExceeded)
+	assert.False(t, st2.Healthy(use1), "a timeout is a failure")
+	assert.ErrorIs(t, storeStatus(t, st2, use1).LastError, context.DeadlineExceeded)
+	assert.True(t, c2.Healthy(use1), "a store's failures never eject a region from the network view")
 }
 
 func TestRouter_CanceledNeverCounts(t *testing.T) {
 	c, p, _ := routerClient(t, []multiregion.Region{use1, usw2})
+	sp := newFakeProber()
+	st := newTestStore(t, c, withStoreProber(sp))
 	for range 5 {
-		c.Observe(use1, 0, context.Canceled)
-		c.Observe(use1, 0, fmt.Errorf("dynamo.Put: %w", context.Canceled))
-		c.Observe(use1, 0, &multiregion.RegionError{Region: use1, Op: "x", Err: context.Canceled})
+		st.Observe(use1, 0, context.Canceled)
+		st.Observe(use1, 0, fmt.Errorf("dynamo.Put: %w", context.Canceled))
+		st.Observe(use1, 0, &multiregion.RegionError{Region: use1, Op: "x", Err: context.Canceled})
+		st.Observe(use1, 0, multiregion.ErrClosed)
 	}
-	st := status(t, c, use1)
-	assert.True(t, st.Healthy)
-	assert.Zero(t, st.ConsecutiveFailures)
-	assert.NoError(t, st.LastError)
+	s := storeStatus(t, st, use1)
+	assert.True(t, s.Healthy)
+	assert.Zero(t, s.ConsecutiveFailures)
+	assert.NoError(t, s.LastError)
 
-	// A prober that reports context.Canceled is not counted either.
+	// A prober that reports context.Canceled is not counted either, in the
+	// network view or in the store's.
 	p.set(usw2, 0, fmt.Errorf("dial: %w", context.Canceled))
+	sp.set(usw2, 0, fmt.Errorf("dial: %w", context.Canceled))
 	for range 5 {
 		refresh(t, c)
 	}
-	st = status(t, c, usw2)
-	assert.True(t, st.Healthy)
-	assert.Zero(t, st.ConsecutiveFailures)
+	for _, s := range []multiregion.RegionStatus{status(t, c, usw2), storeStatus(t, st, usw2)} {
+		assert.True(t, s.Healthy)
+		assert.Zero(t, s.ConsecutiveFailures)
+	}
 
 	// Nor is a round whose caller gave up.
 	p.set(use1, 0, errProbe)
+	sp.set(use1, 0, errProbe)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for range 5 {
 		assert.ErrorIs(t, c.Refresh(ctx), context.Canceled)
+		assert.ErrorIs(t, st.Refresh(ctx), context.Canceled)
 	}
 	assert.True(t, c.Healthy(use1))
 	assert.Zero(t, status(t, c, use1).ConsecutiveFailures)
+	assert.True(t, st.Healthy(use1))
+	assert.Zero(t, storeStatus(t, st, use1).ConsecutiveFailures)
 }
 
-func TestRouter_OnlyProbesReadmit(t *testing.T) {
+// A store readmits a region it ejected on a success of its own: a call, or
+// its own probe. The network view's probes never readmit it.
+func TestStore_ReadmitsOnlyOnItsOwnSuccess(t *testing.T) {
 	c, p, _ := routerClient(t, []multiregion.Region{use1, usw2})
+	a := newTestStore(t, c)
 	for range 3 {
-		c.Observe(use1, 0, errProbe)
+		a.Observe(use1, 0, errProbe)
 	}
-	require.False(t, c.Healthy(use1))
-	for range 10 {
-		c.Observe(use1, time.Millisecond, nil)
-	}
-	assert.False(t, c.Healthy(use1), "a successful call does not readmit an ejected region")
+	require.False(t, a.Healthy(use1))
 	p.set(use1, time.Millisecond, nil)
-	refresh(t, c)
-	assert.True(t, c.Healthy(use1), "a successful probe does (first ejection: no wait)")
+	for range 3 {
+		refresh(t, c)
+	}
+	require.True(t, c.Healthy(use1))
+	assert.False(t, a.Healthy(use1), "a successful network probe does not readmit a region a store ejected")
+	a.Observe(use1, time.Millisecond, nil)
+	assert.True(t, a.Healthy(use1), "a successful call of the store does (first ejection: no wait)")
+
+	// With a prober of its own, the store's probe readmits too.
+	sp := newFakeProber()
+	b := newTestStore(t, c, withStoreProber(sp))
+	for range 3 {
+		b.Observe(use1, 0, errProbe)
+	}
+	require.False(t, b.Healthy(use1))
+	storeRefresh(t, b)
+	assert.True(t, b.Healthy(use1), "the store's own successful probe readmits (first ejection: no wait)")
 }
 
+// The ejection backoff holds for every way a region comes back: the
+// network view's probes, a store's own probe, a store's successful call.
 func TestRouter_EjectionBackoff(t *testing.T) {
 	const interval = time.Second
-	c, p, clk := routerClient(t, []multiregion.Region{use1, usw2}, func(o *multiregion.Options) {
-		o.ProbeInterval = interval
-		o.MaxEjection = 4 * time.Second
-	})
-	eject := func() {
-		t.Helper()
-		p.set(use1, 0, errProbe)
-		for range 3 {
-			refresh(t, c)
-		}
-		require.False(t, c.Healthy(use1))
-		p.set(use1, time.Millisecond, nil)
+	type view struct {
+		eject     func(t *testing.T) // three failures in us-east-1
+		succeed   func(t *testing.T) // one success in us-east-1
+		healthy   func() bool
+		ejections func(t *testing.T) int
 	}
-	// readmittedAfter checks the region stays out until wait has passed
-	// since its ejection, probing every millisecond of virtual time around it.
-	readmittedAfter := func(wait time.Duration) {
-		t.Helper()
-		if wait > 0 {
-			refresh(t, c)
-			assert.False(t, c.Healthy(use1), "readmitted at once, want a wait of %v", wait)
-			clk.Advance(wait - time.Millisecond)
-			refresh(t, c)
-			assert.False(t, c.Healthy(use1), "readmitted 1ms before the wait of %v ended", wait)
-			clk.Advance(time.Millisecond)
-		}
-		refresh(t, c)
-		assert.True(t, c.Healthy(use1), "not readmitted after %v", wait)
+	views := map[string]func(t *testing.T, c *multiregion.Client, p *fakeProber) view{
+		"network probe": func(t *testing.T, c *multiregion.Client, p *fakeProber) view {
+			return view{
+				eject: func(t *testing.T) {
+					p.set(use1, 0, errProbe)
+					for range 3 {
+						refresh(t, c)
+					}
+					p.set(use1, time.Millisecond, nil)
+				},
+				succeed:   func(t *testing.T) { refresh(t, c) },
+				healthy:   func() bool { return c.Healthy(use1) },
+				ejections: func(t *testing.T) int { return status(t, c, use1).Ejections },
+			}
+		},
+		"store probe": func(t *testing.T, c *multiregion.Client, _ *fakeProber) view {
+			sp := newFakeProber()
+			st := newTestStore(t, c, withStoreProber(sp))
+			return view{
+				eject: func(t *testing.T) {
+					sp.set(use1, 0, errProbe)
+					for range 3 {
+						storeRefresh(t, st)
+					}
+					sp.set(use1, time.Millisecond, nil)
+				},
+				succeed:   func(t *testing.T) { storeRefresh(t, st) },
+				healthy:   func() bool { return st.Healthy(use1) },
+				ejections: func(t *testing.T) int { return storeStatus(t, st, use1).Ejections },
+			}
+		},
+		"store call": func(t *testing.T, c *multiregion.Client, _ *fakeProber) view {
+			st := newTestStore(t, c)
+			return view{
+				eject: func(t *testing.T) {
+					for range 3 {
+						st.Observe(use1, 0, errProbe)
+					}
+				},
+				succeed:   func(t *testing.T) { st.Observe(use1, time.Millisecond, nil) },
+				healthy:   func() bool { return st.Healthy(use1) },
+				ejections: func(t *testing.T) int { return storeStatus(t, st, use1).Ejections },
+			}
+		},
 	}
+	for name, mk := range views {
+		t.Run(name, func(t *testing.T) {
+			c, p, clk := routerClient(t, []multiregion.Region{use1, usw2}, func(o *multiregion.Options) {
+				o.ProbeInterval = interval
+				o.MaxEjection = 4 * time.Second
+			})
+			v := mk(t, c, p)
+			eject := func() {
+				t.Helper()
+				v.eject(t)
+				require.False(t, v.healthy())
+			}
+			// readmittedAfter checks the region stays out until wait has passed
+			// since its ejection, trying every millisecond of virtual time around it.
+			readmittedAfter := func(wait time.Duration) {
+				t.Helper()
+				if wait > 0 {
+					v.succeed(t)
+					assert.False(t, v.healthy(), "readmitted at once, want a wait of %v", wait)
+					clk.Advance(wait - time.Millisecond)
+					v.succeed(t)
+					assert.False(t, v.healthy(), "readmitted 1ms before the wait of %v ended", wait)
+					clk.Advance(time.Millisecond)
+				}
+				v.succeed(t)
+				assert.True(t, v.healthy(), "not readmitted after %v", wait)
+			}
 
-	eject()
-	assert.Equal(t, 1, status(t, c, use1).Ejections)
-	readmittedAfter(0) // 1st: the next successful probe
-	eject()
-	assert.Equal(t, 2, status(t, c, use1).Ejections)
-	readmittedAfter(interval) // 2nd: ProbeInterval
-	eject()
-	readmittedAfter(2 * interval) // 3rd: twice that
-	eject()
-	readmittedAfter(4 * interval) // 4th: 4s, the cap
-	eject()
-	assert.Equal(t, 5, status(t, c, use1).Ejections)
-	readmittedAfter(4 * interval) // 5th: capped at MaxEjection
+			eject()
+			assert.Equal(t, 1, v.ejections(t))
+			readmittedAfter(0) // 1st: the next success
+			eject()
+			assert.Equal(t, 2, v.ejections(t))
+			readmittedAfter(interval) // 2nd: ProbeInterval
+			eject()
+			readmittedAfter(2 * interval) // 3rd: twice that
+			eject()
+			readmittedAfter(4 * interval) // 4th: 4s, the cap
+			eject()
+			assert.Equal(t, 5, v.ejections(t))
+			readmittedAfter(4 * interval) // 5th: capped at MaxEjection
 
-	// Healthy for exactly MaxEjection: still the same streak.
-	clk.Advance(4 * time.Second)
-	eject()
-	assert.Equal(t, 6, status(t, c, use1).Ejections)
-	readmittedAfter(4 * interval)
+			// Healthy for exactly MaxEjection: still the same streak.
+			clk.Advance(4 * time.Second)
+			eject()
+			assert.Equal(t, 6, v.ejections(t))
+			readmittedAfter(4 * interval)
 
-	// Healthy for longer than MaxEjection: a new streak, no wait.
-	clk.Advance(4*time.Second + time.Nanosecond)
-	eject()
-	assert.Equal(t, 1, status(t, c, use1).Ejections)
-	readmittedAfter(0)
+			// Healthy for longer than MaxEjection: a new streak, no wait.
+			clk.Advance(4*time.Second + time.Nanosecond)
+			eject()
+			assert.Equal(t, 1, v.ejections(t))
+			readmittedAfter(0)
+		})
+	}
 }
 
 func TestRouter_NoHealthyRegion(t *testing.T) {
 	c, p, _ := routerClient(t, []multiregion.Region{use1, usw2, euw1})
+	// The store probes with the same prober: its own view fails alike.
+	st := newNamedStore(t, c, "dynamo:orders", nil, withStoreProber(p))
 	e1, e2 := errors.New("refused in us-east-1"), errors.New("reset in us-west-2")
 	p.set(use1, 0, e1)
 	p.set(usw2, 0, e2)
@@ -369,6 +495,10 @@ func TestRouter_NoHealthyRegion(t *testing.T) {
 	require.ErrorIs(t, err, multiregion.ErrNoHealthyRegion)
 	var nh *multiregion.NoHealthyRegionError
 	require.ErrorAs(t, err, &nh)
+	assert.Empty(t, nh.Store, "the network view has no store name")
+	assert.Empty(t, nh.Op)
+	assert.Empty(t, nh.Attempts)
+	assert.NotContains(t, err.Error(), " on ")
 	assert.ElementsMatch(t, []multiregion.Region{use1, usw2, euw1}, nh.Allowed)
 	require.Len(t, nh.LastErrors, len(nh.Allowed))
 	for i, r := range nh.Allowed {
@@ -393,20 +523,42 @@ func TestRouter_NoHealthyRegion(t *testing.T) {
 	assert.ErrorIs(t, err, e2)
 	assert.NotErrorIs(t, err, e1)
 
-	// NoHealthy carries the operation.
-	err = c.NoHealthy("dynamo.Put", set)
+	// The store's Pick and NoHealthy carry the store's name and its own
+	// last errors; NoHealthy carries the operation.
+	r, err = st.Pick(set)
+	assert.Empty(t, r)
+	require.ErrorAs(t, err, &nh)
+	assert.Equal(t, "dynamo:orders", nh.Store)
+	assert.Empty(t, nh.Op)
+	assert.Equal(t, []multiregion.Region{usw2}, nh.Allowed)
+	assert.ErrorIs(t, err, e2)
+	assert.NotErrorIs(t, err, e1)
+	err = st.NoHealthy("dynamo.Put", set, nil)
+	require.ErrorIs(t, err, multiregion.ErrNoHealthyRegion)
 	require.ErrorAs(t, err, &nh)
 	assert.Equal(t, "dynamo.Put", nh.Op)
+	assert.Equal(t, "dynamo:orders", nh.Store)
+	assert.Equal(t, []multiregion.Region{usw2}, nh.Allowed)
+	require.Len(t, nh.LastErrors, 1)
+	var re *multiregion.RegionError
+	require.ErrorAs(t, nh.LastErrors[0], &re)
+	assert.Equal(t, usw2, re.Region)
+	assert.Equal(t, "probe", re.Op)
 	assert.Contains(t, err.Error(), "dynamo.Put")
+	assert.Contains(t, err.Error(), "dynamo:orders")
+	assert.ErrorIs(t, err, e2)
 
 	// The empty set has no healthy region either.
 	_, err = c.Pick(0)
 	assert.ErrorIs(t, err, multiregion.ErrNoHealthyRegion)
+	_, err = st.Pick(0)
+	assert.ErrorIs(t, err, multiregion.ErrNoHealthyRegion)
 
-	// One region coming back is picked.
+	// One region coming back is picked, in both views.
 	p.set(usw2, 7*time.Millisecond, nil)
 	refresh(t, c)
 	assert.Equal(t, usw2, mustNearest(t, c))
+	assert.Equal(t, usw2, storePick(t, st))
 }
 
 func TestRouter_NearestCanceledContext(t *testing.T) {
@@ -418,71 +570,168 @@ func TestRouter_NearestCanceledContext(t *testing.T) {
 }
 
 // Whatever the health of the regions, Pick(set) returns a healthy member of
-// set, or ErrNoHealthyRegion exactly when set has no healthy member.
+// set, or ErrNoHealthyRegion exactly when set has no healthy member: in the
+// network view and in a store's, each by its own health.
 func TestRouter_PickNeverLeavesTheSet(t *testing.T) {
 	regions := []multiregion.Region{use1, use2, usw2, euw1, "eu-central-1", "ap-northeast-1"}
-	c, _, clk := routerClient(t, regions, func(o *multiregion.Options) { o.FailureThreshold = 1 })
+	c, p, clk := routerClient(t, regions, func(o *multiregion.Options) { o.FailureThreshold = 1 })
+	sp := newFakeProber()
+	withProbe := newTestStore(t, c, withStoreProber(sp))
+	callsOnly := newTestStore(t, c)
+	type view struct {
+		name    string
+		pick    func(multiregion.RegionSet) (multiregion.Region, error)
+		healthy func(multiregion.Region) bool
+		rank    func(multiregion.RegionSet, []multiregion.Region) []multiregion.Region
+	}
+	views := []view{
+		{"network", c.Pick, c.Healthy, c.Rank},
+		{"store with prober", withProbe.Pick, withProbe.Healthy, withProbe.Rank},
+		{"store without prober", callsOnly.Pick, callsOnly.Healthy, callsOnly.Rank},
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
+	randomResult := func(fp *fakeProber, r multiregion.Region) {
+		if rng.IntN(3) == 0 {
+			fp.set(r, 0, errProbe)
+		} else {
+			fp.set(r, time.Duration(1+rng.IntN(200))*time.Millisecond, nil)
+		}
+	}
+	sawNone, sawSome := map[string]int{}, map[string]int{}
 	for step := range 2000 {
 		r := regions[rng.IntN(len(regions))]
+		st := withProbe
+		if rng.IntN(2) == 0 {
+			st = callsOnly
+		}
 		switch rng.IntN(3) {
 		case 0:
-			c.Observe(r, 0, errProbe)
+			st.Observe(r, 0, errProbe)
 		default:
-			c.Observe(r, time.Duration(1+rng.IntN(200))*time.Millisecond, nil)
+			st.Observe(r, time.Duration(1+rng.IntN(200))*time.Millisecond, nil)
 		}
 		if rng.IntN(10) == 0 {
-			refresh(t, c) // readmits the ejected ones
+			for _, r := range regions {
+				randomResult(p, r)
+				randomResult(sp, r)
+			}
+			refresh(t, c) // ejects some, readmits others
 		}
 		clk.Advance(time.Duration(rng.IntN(1000)) * time.Millisecond)
 
 		set := multiregion.RegionSet(rng.Uint64() & (1<<len(regions) - 1))
-		anyHealthy := false
-		for i, r := range regions {
-			anyHealthy = anyHealthy || (set.Has(i) && c.Healthy(r))
-		}
-		got, err := c.Pick(set)
-		if !anyHealthy {
-			require.ErrorIs(t, err, multiregion.ErrNoHealthyRegion, "step %d", step)
-			require.Empty(t, got)
-			continue
-		}
-		require.NoError(t, err, "step %d", step)
-		i, err := c.Index(got)
-		require.NoError(t, err)
-		require.True(t, set.Has(i), "step %d: Pick(%v) = %s, outside the set", step, set, got)
-		require.True(t, c.Healthy(got), "step %d: Pick returned ejected %s", step, got)
-		// Pick is the first healthy region of Rank.
-		for _, r := range c.Rank(set, nil) {
-			if c.Healthy(r) {
-				require.Equal(t, r, got)
-				break
+		for _, v := range views {
+			anyHealthy := false
+			for i, r := range regions {
+				anyHealthy = anyHealthy || (set.Has(i) && v.healthy(r))
+			}
+			got, err := v.pick(set)
+			if !anyHealthy {
+				require.ErrorIs(t, err, multiregion.ErrNoHealthyRegion, "step %d, %s", step, v.name)
+				require.Empty(t, got)
+				sawNone[v.name]++
+				continue
+			}
+			sawSome[v.name]++
+			require.NoError(t, err, "step %d, %s", step, v.name)
+			i, err := c.Index(got)
+			require.NoError(t, err)
+			require.True(t, set.Has(i), "step %d, %s: Pick(%v) = %s, outside the set", step, v.name, set, got)
+			require.True(t, v.healthy(got), "step %d, %s: Pick returned ejected %s", step, v.name, got)
+			// Pick is the first healthy region of Rank.
+			ranked := v.rank(set, nil)
+			require.Len(t, ranked, set.Len(), "step %d, %s", step, v.name)
+			for _, r := range ranked {
+				if v.healthy(r) {
+					require.Equal(t, r, got, "step %d, %s", step, v.name)
+					break
+				}
 			}
 		}
 	}
+	for _, v := range views { // the walk covers both outcomes in every view
+		assert.Greater(t, sawNone[v.name], 20, v.name)
+		assert.Greater(t, sawSome[v.name], 200, v.name)
+	}
 }
 
+// Rank lists healthy regions first, then the ejected ones (by latency, then
+// preference), in the network view and in a store's, whichever latencies
+// the store ranks by.
 func TestRouter_RankHealthyFirstThenEjected(t *testing.T) {
-	c, p, _ := routerClient(t, []multiregion.Region{use1, usw2, euw1, use2})
-	p.set(use1, 1*time.Millisecond, nil) // fastest, but will be ejected
-	p.set(usw2, 100*time.Millisecond, nil)
-	p.set(euw1, 5*time.Millisecond, nil)
-	p.set(use2, 1*time.Millisecond, nil) // ejected too, tie with us-east-1
-	refresh(t, c)
-	for _, r := range []multiregion.Region{use1, use2} {
-		for range 3 {
-			c.Observe(r, 0, errProbe)
+	lat := map[multiregion.Region]time.Duration{
+		use1: 1 * time.Millisecond, // fastest, but will be ejected
+		usw2: 100 * time.Millisecond,
+		euw1: 5 * time.Millisecond,
+		use2: 1 * time.Millisecond, // ejected too, tie with us-east-1
+	}
+	regions := []multiregion.Region{use1, usw2, euw1, use2}
+	setLat := func(p *fakeProber) {
+		for r, d := range lat {
+			p.set(r, d, nil)
 		}
 	}
-	all, err := c.Set()
-	require.NoError(t, err)
-	assert.Equal(t, []multiregion.Region{euw1, usw2, use1, use2}, c.Rank(all, nil))
+	ejected := []multiregion.Region{use1, use2}
+	type view struct {
+		rank    func(multiregion.RegionSet, []multiregion.Region) []multiregion.Region
+		healthy func(multiregion.Region) bool
+	}
+	for name, setup := range map[string]func(t *testing.T, c *multiregion.Client, p *fakeProber) view{
+		"network": func(t *testing.T, c *multiregion.Client, p *fakeProber) view {
+			setLat(p)
+			refresh(t, c)
+			for _, r := range ejected {
+				p.set(r, 0, errProbe)
+			}
+			for range 3 {
+				refresh(t, c)
+			}
+			return view{c.Rank, c.Healthy}
+		},
+		"store ranked by the network view": func(t *testing.T, c *multiregion.Client, p *fakeProber) view {
+			st := newTestStore(t, c)
+			setLat(p)
+			refresh(t, c)
+			for _, r := range ejected {
+				for range 3 {
+					st.Observe(r, 0, errProbe)
+				}
+			}
+			require.False(t, st.Status().OwnLatency)
+			return view{st.Rank, st.Healthy}
+		},
+		"store with its own prober": func(t *testing.T, c *multiregion.Client, _ *fakeProber) view {
+			sp := newFakeProber()
+			setLat(sp) // the network view says 10ms everywhere: preference order
+			st := newTestStore(t, c, withStoreProber(sp))
+			refresh(t, c)
+			for _, r := range ejected {
+				for range 3 {
+					st.Observe(r, 0, errProbe)
+				}
+			}
+			require.True(t, st.Status().OwnLatency)
+			require.Equal(t, regions, rankAll(t, c))
+			return view{st.Rank, st.Healthy}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, p, _ := routerClient(t, regions)
+			v := setup(t, c, p)
+			for _, r := range ejected {
+				require.False(t, v.healthy(r), r)
+			}
+			all, err := c.Set()
+			require.NoError(t, err)
+			assert.Equal(t, []multiregion.Region{euw1, usw2, use1, use2}, v.rank(all, nil))
 
-	set, err := c.Set(use2, usw2)
-	require.NoError(t, err)
-	dst := []multiregion.Region{"keep-me"}
-	assert.Equal(t, []multiregion.Region{"keep-me", usw2, use2}, c.Rank(set, dst), "Rank appends to dst")
-	assert.Empty(t, c.Rank(0, nil))
+			set, err := c.Set(use2, usw2)
+			require.NoError(t, err)
+			dst := []multiregion.Region{"keep-me"}
+			assert.Equal(t, []multiregion.Region{"keep-me", usw2, use2}, v.rank(set, dst), "Rank appends to dst")
+			assert.Empty(t, v.rank(0, nil))
+		})
+	}
 }
 
 func TestRouter_StatusInPickOrder(t *testing.T) {
@@ -496,7 +745,10 @@ func TestRouter_StatusInPickOrder(t *testing.T) {
 	clk.Advance(time.Second)
 	refresh(t, c)
 
-	sts := c.Status()
+	full := c.Status()
+	assert.False(t, full.Closed)
+	assert.Empty(t, full.Stores, "no store registered")
+	sts := full.Network
 	require.Len(t, sts, 3)
 	var order []multiregion.Region
 	for _, s := range sts {
@@ -527,6 +779,7 @@ func TestRouter_StatusInPickOrder(t *testing.T) {
 
 func TestRouter_SetIndexHealthyUnknown(t *testing.T) {
 	c, _, _ := routerClient(t, []multiregion.Region{use1, usw2, euw1})
+	st := newTestStore(t, c)
 	all, err := c.Set()
 	require.NoError(t, err)
 	assert.Equal(t, 3, all.Len())
@@ -551,18 +804,22 @@ func TestRouter_SetIndexHealthyUnknown(t *testing.T) {
 		assert.Equal(t, -1, i)
 		assert.ErrorIs(t, err, multiregion.ErrUnknownRegion)
 		assert.False(t, c.Healthy(bad))
+		assert.False(t, st.Healthy(bad))
 
-		before := c.Status()
-		c.Observe(bad, 0, errProbe) // ignored, no panic
-		c.Observe(bad, time.Millisecond, nil)
+		before, beforeStore := c.Status(), st.Status()
+		st.Observe(bad, 0, errProbe) // ignored, no panic
+		st.Observe(bad, time.Millisecond, nil)
 		assert.Equal(t, before, c.Status())
+		assert.Equal(t, beforeStore, st.Status())
 	}
 	assert.True(t, c.Healthy(use1))
+	assert.True(t, st.Healthy(use1))
 }
 
-func TestRouter_ConcurrentObservePick(t *testing.T) {
+func TestStore_ConcurrentObservePick(t *testing.T) {
 	regions := []multiregion.Region{use1, use2, usw2, euw1}
 	c, _, clk := routerClient(t, regions)
+	stores := []*multiregion.Store{newTestStore(t, c), newTestStore(t, c, withStoreProber(newFakeProber()))}
 	all, err := c.Set()
 	require.NoError(t, err)
 	var wg sync.WaitGroup
@@ -572,31 +829,35 @@ func TestRouter_ConcurrentObservePick(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(g), 7))
+			st := stores[g%len(stores)]
 			var dst []multiregion.Region
 			for n := range 2000 {
 				r := regions[rng.IntN(len(regions))]
 				if rng.IntN(4) == 0 {
-					c.Observe(r, 0, errProbe)
+					st.Observe(r, 0, errProbe)
 				} else {
-					c.Observe(r, time.Duration(1+rng.IntN(100))*time.Millisecond, nil)
+					st.Observe(r, time.Duration(1+rng.IntN(100))*time.Millisecond, nil)
 				}
 				set := multiregion.RegionSet(rng.IntN(16))
-				if got, err := c.Pick(set); err == nil {
-					if i, _ := c.Index(got); !set.Has(i) {
-						errs <- fmt.Errorf("Pick(%v) = %s", set, got)
+				for _, pick := range []func(multiregion.RegionSet) (multiregion.Region, error){st.Pick, c.Pick} {
+					if got, err := pick(set); err == nil {
+						if i, _ := c.Index(got); !set.Has(i) {
+							errs <- fmt.Errorf("Pick(%v) = %s", set, got)
+							return
+						}
+					} else if !errors.Is(err, multiregion.ErrNoHealthyRegion) {
+						errs <- err
 						return
 					}
-				} else if !errors.Is(err, multiregion.ErrNoHealthyRegion) {
-					errs <- err
-					return
 				}
-				dst = c.Rank(all, dst[:0])
+				dst = st.Rank(all, dst[:0])
 				if len(dst) != len(regions) {
 					errs <- fmt.Errorf("Rank returned %v", dst)
 					return
 				}
 				if n%100 == 0 {
 					_ = c.Status()
+					_ = st.Status()
 					_ = c.Refresh(context.Background())
 					clk.Advance(time.Millisecond)
 				}

@@ -31,8 +31,10 @@ type StoreStatus struct {
 	// Regions lists the store's regions in its pick order, with the health
 	// and the latency average of the store's own calls and probe.
 	Regions []RegionStatus
-	// OwnLatency is true when the store ranks by its own samples (fresh in
-	// every healthy region), false when it ranks by the network view.
+	// OwnLatency is true when the store's current ranking is by its own
+	// samples (fresh in every healthy region when it was built), false when
+	// it is by the network view. Freshness is judged when the ranking is
+	// rebuilt: at the store's next sample or the network view's next change.
 	OwnLatency bool
 	// LeftOut names the store's regions that are not routed to because the
 	// Client does not list them (accepted explicitly by the adapter).

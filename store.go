@@ -2,6 +2,7 @@ package multiregion
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -29,6 +30,12 @@ type StoreOptions struct {
 	// adapter's options); Status shows them.
 	// default: none
 	LeftOut []Region
+
+	// Topology reports the store's single-writer topology for Status (the
+	// writer, the generation, how the last refresh went). It must be safe
+	// for concurrent use and must not block.
+	// default: nil (the store has no topology)
+	Topology func() TopologyStatus
 }
 
 // Store is the routing state of one datastore instance on a Client: one
@@ -51,13 +58,12 @@ type Store struct {
 	set    RegionSet
 	left   []Region
 
+	topo func() TopologyStatus
+
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	done      chan struct{}
-
-	mu   sync.Mutex
-	topo *TopologyStatus
 }
 
 // NewStore registers the routing state of a store named name (unique on
@@ -74,23 +80,35 @@ func (c *Client) NewStore(name string, regions []Region, optFns ...func(*StoreOp
 			fn(&o)
 		}
 	}
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
 	if name == "" {
 		return nil, &StoreError{Rule: ErrInvalidStore, Reason: "empty store name"}
 	}
 	set, err := c.Set(regions...)
 	if err != nil {
+		if errors.Is(err, ErrClosed) {
+			return nil, err
+		}
 		return nil, &StoreError{Store: name, Rule: ErrInvalidStore, Reason: "region not on the Client", Err: err}
 	}
-	s := &Store{c: c, kind: o.Kind, prober: o.Prober, set: set, left: slices.Clone(o.LeftOut), done: make(chan struct{})}
+	s := &Store{c: c, kind: o.Kind, prober: o.Prober, set: set, left: slices.Clone(o.LeftOut), topo: o.Topology, done: make(chan struct{})}
 	s.rt = newRouter(&c.opts, c.rt.index, name, set, c.rt, o.Prober != nil)
-	if err := c.register(s); err != nil {
-		return nil, err
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	if s.prober != nil && !c.opts.DisableBackgroundProbes {
-		c.startProbeLoops(ctx, s.target(), &s.wg)
+	// Registered and started under the registry's lock, so that a Close
+	// racing this call either refuses it or finds it whole and stops it.
+	err = c.register(s, func() {
+		if s.prober != nil && !c.opts.DisableBackgroundProbes {
+			c.startProbeLoops(ctx, s.target(), &s.wg)
+		}
+	})
+	if err != nil {
+		cancel()
+		return nil, err
 	}
+	s.rt.recompute() // rank by the network view now, not at its next change
 	return s, nil
 }
 
@@ -167,27 +185,16 @@ func (s *Store) Refresh(ctx context.Context) error {
 	return s.c.probeRound(ctx, s.target())
 }
 
-// SetTopology records the store's topology as Status shows it (single-
-// writer stores: the writer, the generation, the last refresh).
-func (s *Store) SetTopology(t TopologyStatus) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.topo = &t
-}
-
 // Status returns the store's view: its regions in pick order with latency
 // and health, what its ranking is based on, and its topology if any.
 func (s *Store) Status() StoreStatus {
-	st := StoreStatus{Name: s.rt.name, Kind: s.kind, Regions: s.rt.status(), LeftOut: slices.Clone(s.left), Closed: s.Err() != nil}
-	s.rt.mu.Lock()
-	st.OwnLatency = s.rt.ownLatencyFresh(s.rt.clock.Now())
-	s.rt.mu.Unlock()
-	s.mu.Lock()
+	snap := s.rt.snap.Load()
+	st := StoreStatus{Name: s.rt.name, Kind: s.kind, Regions: s.rt.status(), LeftOut: slices.Clone(s.left),
+		OwnLatency: snap.own, Closed: snap.err != nil}
 	if s.topo != nil {
-		t := *s.topo
+		t := s.topo()
 		st.Topology = &t
 	}
-	s.mu.Unlock()
 	return st
 }
 
@@ -216,4 +223,6 @@ func (s *Store) shutdown(err error) {
 	})
 }
 
-func (s *Store) target() probeTarget { return probeTarget{rt: s.rt, prober: s.prober, store: s.rt.name} }
+func (s *Store) target() probeTarget {
+	return probeTarget{rt: s.rt, prober: s.prober, store: s.rt.name}
+}

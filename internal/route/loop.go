@@ -46,6 +46,10 @@ type Call struct {
 	AttemptTimeout time.Duration
 	// NoLatency reports successes without a latency sample (scans, batches).
 	NoLatency bool
+	// WriterMoved, when set, replaces Loop.WriterMoved for this call (a
+	// single-writer store binds the topology generation the call started
+	// with, so that a refresh someone else ran meanwhile is not repeated).
+	WriterMoved func(ctx context.Context, op string) (multiregion.RegionSet, error)
 }
 
 // Loop runs calls for one store. Set its fields once, before the first Run.
@@ -106,11 +110,11 @@ func (l *Loop) Run(ctx context.Context, c Call, fn AttemptFunc) (multiregion.Reg
 		switch {
 		case f.class == Caller || f.class == Canceled:
 			return r, l.final(c.Op, r, f)
-		case f.class == WriterMoved && !moved && l.WriterMoved != nil && c.Kind != Read:
+		case f.class == WriterMoved && !moved && l.writerMoved(&c) != nil && c.Kind != Read:
 			moved = true
 			failed++
 			attempts = append(attempts, multiregion.Attempt{Region: r, Err: regionErr(c.Op, f)})
-			next, err := l.WriterMoved(ctx, c.Op)
+			next, err := l.writerMoved(&c)(ctx, c.Op)
 			if err != nil {
 				return r, &multiregion.RegionError{Region: r, Op: c.Op, Err: errors.Join(f.err, err)}
 			}
@@ -225,6 +229,14 @@ func (l *Loop) attempt(ctx context.Context, c *Call, r multiregion.Region, try i
 	// The function reported its calls and then failed on what it got
 	// back (a stale version, a decode error): classify without observing.
 	return &failure{region: r, class: classify(actx, l.Classifier, err), write: c.Kind != Read && a.failure != nil && a.failure.write, err: err}
+}
+
+// writerMoved is the call's hook, or the loop's.
+func (l *Loop) writerMoved(c *Call) func(context.Context, string) (multiregion.RegionSet, error) {
+	if c.WriterMoved != nil {
+		return c.WriterMoved
+	}
+	return l.WriterMoved
 }
 
 func (l *Loop) final(op string, r multiregion.Region, f *failure) error {
