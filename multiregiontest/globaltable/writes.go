@@ -43,6 +43,9 @@ func (h *regionHandler) localWrite(ctx context.Context, ops []writeOp, exec func
 		if err != nil {
 			return nil, err
 		}
+		if err := meta.check(op); err != nil {
+			return nil, err
+		}
 		key, err := keyOf(meta, op.raw)
 		if err != nil {
 			return nil, err
@@ -155,8 +158,11 @@ func (h *regionHandler) updateItem(ctx context.Context, body []byte) (any, error
 	if err != nil {
 		return nil, err
 	}
+	if err := checkUpdatePaths(aws.ToString(in.UpdateExpression), in.ExpressionAttributeNames); err != nil {
+		return nil, err
+	}
 	ops := []writeOp{{table: aws.ToString(in.TableName), kind: WriteUpdate, raw: in.Key}}
-	return h.localWrite(ctx, ops, func([]item) (any, error) {
+	return h.localWrite(ctx, ops, func(olds []item) (any, error) {
 		out, err := h.r.db.UpdateItem(ctx, in)
 		if err != nil {
 			return nil, err
@@ -165,7 +171,10 @@ func (h *regionHandler) updateItem(ctx context.Context, body []byte) (any, error
 		if out != nil && (in.ReturnValues == ddbtypes.ReturnValueAllNew || in.ReturnValues == ddbtypes.ReturnValueUpdatedNew) {
 			attrs = out.Attributes
 		}
-		return out, h.r.applyRemoves(ctx, aws.ToString(in.TableName), in.Key, in.UpdateExpression, in.ExpressionAttributeNames, attrs)
+		if err := h.r.applyRemoves(ctx, aws.ToString(in.TableName), in.Key, in.UpdateExpression, in.ExpressionAttributeNames, attrs); err != nil {
+			return nil, err
+		}
+		return out, h.r.undoIfTooBig(ctx, ops, olds)
 	})
 }
 
@@ -188,6 +197,9 @@ func (h *regionHandler) transactWriteItems(ctx context.Context, body []byte) (an
 	if err != nil {
 		return nil, err
 	}
+	if err := h.checkTransact(in); err != nil {
+		return nil, err
+	}
 	var ops []writeOp
 	for _, ti := range in.TransactItems {
 		switch {
@@ -199,7 +211,7 @@ func (h *regionHandler) transactWriteItems(ctx context.Context, body []byte) (an
 			ops = append(ops, writeOp{table: aws.ToString(ti.Delete.TableName), kind: WriteDelete, raw: ti.Delete.Key})
 		}
 	}
-	return h.localWrite(ctx, ops, func([]item) (any, error) {
+	return h.localWrite(ctx, ops, func(olds []item) (any, error) {
 		out, err := h.r.db.TransactWriteItems(ctx, in)
 		if err != nil {
 			return nil, err
@@ -211,7 +223,7 @@ func (h *regionHandler) transactWriteItems(ctx context.Context, body []byte) (an
 				}
 			}
 		}
-		return out, nil
+		return out, h.r.undoIfTooBig(ctx, ops, olds)
 	})
 }
 
@@ -282,6 +294,13 @@ func (h *regionHandler) validateBatch(in *server.BatchWriteItemInput) error {
 				raw = req.PutRequest.Item
 			} else {
 				raw = req.DeleteRequest.Key
+			}
+			op := writeOp{table: table, kind: WritePut, raw: raw}
+			if req.DeleteRequest != nil {
+				op.kind = WriteDelete
+			}
+			if err := meta.check(op); err != nil {
+				return err
 			}
 			key, err := keyOf(meta, raw)
 			if err != nil {

@@ -1,4 +1,4 @@
-package testutil_test
+package multiregiontest_test
 
 import (
 	"testing"

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	sttypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/truora/minidyn/server"
 )
@@ -154,4 +155,27 @@ func derefAll(ps []*string) []string {
 		}
 	}
 	return out
+}
+
+// KeyString renders a key given as SDK attribute values in the canonical
+// form WriteRecord.Key uses ({"pk":{"S":"a"},"sk":{"N":"1"}}), so a test
+// can match what its service reports (a dynamo.Conflict's Key, say) with
+// the emulator's ground truth. Key attributes are strings, numbers or
+// binaries; any other type renders as NULL, which matches no record.
+func KeyString(key map[string]ddbtypes.AttributeValue) string {
+	it := make(item, len(key))
+	for name, v := range key {
+		switch v := v.(type) {
+		case *ddbtypes.AttributeValueMemberS:
+			it[name] = &server.AttributeValue{S: &v.Value}
+		case *ddbtypes.AttributeValueMemberN:
+			it[name] = &server.AttributeValue{N: &v.Value}
+		case *ddbtypes.AttributeValueMemberB:
+			it[name] = &server.AttributeValue{B: v.Value}
+		default:
+			null := true
+			it[name] = &server.AttributeValue{NULL: &null}
+		}
+	}
+	return keyString(it)
 }

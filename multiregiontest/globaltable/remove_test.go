@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/regionkit/multiregion/internal/testutil/globaltable"
+	"github.com/regionkit/multiregion/multiregiontest/globaltable"
 )
 
 // TestUpdateRemove: REMOVE in an update expression deletes the attributes

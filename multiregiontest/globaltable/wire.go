@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ddbschemas "github.com/aws/aws-sdk-go-v2/service/dynamodb/schemas"
@@ -70,8 +72,13 @@ func writeJSON(w http.ResponseWriter, v any) {
 	writeBody(w, http.StatusOK, buf.Bytes())
 }
 
+// writeBody answers with body and, as DynamoDB does, its CRC32 in
+// X-Amz-Crc32. The SDK's dynamodb client checks that header on every
+// success and fails a response that lacks it, so sending it spares every
+// caller DisableValidateResponseChecksum.
 func writeBody(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

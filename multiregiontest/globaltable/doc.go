@@ -3,6 +3,12 @@
 // dynamodbstreams clients talk to, with replication between the regions
 // applied the way AWS applies it.
 //
+// Most tests want it through the lab (multiregiontest.Start with
+// multiregiontest.WithDynamoDB), which puts each region behind an endpoint
+// with latency and outage switches and wires a multiregion.Client to it.
+// Use this package directly to serve the emulator on servers of your own
+// (Handler), or in front of a proxy of your own.
+//
 // Each replica region stores its items in its own github.com/truora/minidyn
 // engine. The emulator wraps it: it parses each request, forwards it, and on
 // a successful write captures the old and new images, appends a stream
@@ -42,8 +48,6 @@
 //		Region:       "us-east-1",
 //		BaseEndpoint: aws.String(srv.URL("us-east-1")),
 //		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-//		// minidyn sends no x-amz-crc32 header; skip the SDK's check of it.
-//		DisableValidateResponseChecksum: true,
 //	})
 //	// ... CreateTable, PutItem in us-east-1, read from us-west-2 ...
 //	emu.PauseReplication("us-west-2")   // build divergence deliberately
@@ -51,8 +55,27 @@
 //	_ = emu.Quiesce(ctx)                // apply everything pending, now
 //	lost := emu.LostWrites("my-table") // writes last writer wins discarded
 //
-// A dynamodbstreams client is built the same way (no checksum option is
-// needed there). To serve a region on your own server, use Handler(region).
+// A dynamodbstreams client is built the same way. To serve a region on your
+// own server, use Handler(region). Responses carry X-Amz-Crc32 as
+// DynamoDB's do, so the SDK's checksum validation stays on.
+//
+// # Fidelity
+//
+// The emulator rejects, with a ValidationException (HTTP 400) worded as
+// DynamoDB words it, what DynamoDB rejects and minidyn alone would accept,
+// so a test does not pass where AWS would fail:
+//
+//   - an empty string or binary in a key attribute (partition or sort key) of
+//     PutItem, UpdateItem, DeleteItem, GetItem, BatchWriteItem,
+//     BatchGetItem, TransactWriteItems, TransactGetItems, and in the value a
+//     Query's KeyConditionExpression compares a key attribute with;
+//   - a key attribute of the wrong type, a key missing an attribute or (for
+//     key-taking calls) naming one that is not part of the key;
+//   - an item over 400 KB, sized by DynamoDB's documented rule (attribute
+//     names plus values; numbers by significant digits; 3 bytes per list or
+//     map and 1 per element), for puts and for the item an update produces;
+//   - an UpdateExpression whose actions name overlapping document paths
+//     (SET a = :x, a = :y; SET a.b = :x REMOVE a).
 //
 // # Limits
 //

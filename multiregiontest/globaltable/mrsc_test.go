@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/regionkit/multiregion/internal/testutil/globaltable"
+	"github.com/regionkit/multiregion/multiregiontest/globaltable"
 )
 
 func mrscLab(t *testing.T, window time.Duration) *lab {

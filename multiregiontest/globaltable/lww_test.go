@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/regionkit/multiregion/internal/testutil/globaltable"
+	"github.com/regionkit/multiregion/multiregiontest/globaltable"
 )
 
 // Two regions write one key before either sees the other's write: after

@@ -1,4 +1,4 @@
-package testutil_test
+package multiregiontest_test
 
 import (
 	"context"
@@ -16,12 +16,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
-func start(t *testing.T, regions []string, opts ...testutil.Option) *testutil.Regions {
+func start(t *testing.T, regions []string, opts ...multiregiontest.Option) *multiregiontest.Lab {
 	t.Helper()
-	rs, err := testutil.StartRegions(regions, opts...)
+	rs, err := multiregiontest.New(regions, opts...)
 	require.NoError(t, err)
 	t.Cleanup(rs.Close)
 	return rs
@@ -65,7 +65,7 @@ func TestEndpoint_HealthPage(t *testing.T) {
 }
 
 func TestWithHandler(t *testing.T) {
-	rs := start(t, []string{"us-east-1", "us-west-2"}, testutil.WithHandler(func(region string) http.Handler {
+	rs := start(t, []string{"us-east-1", "us-west-2"}, multiregiontest.WithHandler(func(region string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, "api of "+region)
 		})
@@ -116,7 +116,7 @@ func TestEndpoint_DownRefusesAndUpServesAgain(t *testing.T) {
 	require.NoError(t, ep.Up())
 	assert.True(t, ep.IsUp())
 	assert.Equal(t, url, ep.URL)
-	assert.ErrorIs(t, ep.Up(), testutil.ErrAlreadyUp)
+	assert.ErrorIs(t, ep.Up(), multiregiontest.ErrAlreadyUp)
 	code, _, err := get(context.Background(), c, url)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, code)
@@ -161,7 +161,7 @@ func TestEndpoint_Blackhole(t *testing.T) {
 }
 
 func TestEndpoint_ErrorRate(t *testing.T) {
-	rs := start(t, []string{"us-east-1"}, testutil.WithSeed(42))
+	rs := start(t, []string{"us-east-1"}, multiregiontest.WithSeed(42))
 	ep := rs.Endpoint("us-east-1")
 	c := client(t)
 	ep.SetErrorRate(1)
@@ -188,7 +188,7 @@ func TestEndpoint_ErrorRate(t *testing.T) {
 
 func TestEndpoint_Latency(t *testing.T) {
 	const lat = 60 * time.Millisecond
-	rs := start(t, []string{"us-east-1", "us-west-2"}, testutil.WithLatency("us-west-2", lat))
+	rs := start(t, []string{"us-east-1", "us-west-2"}, multiregiontest.WithLatency("us-west-2", lat))
 	c := client(t)
 	assert.Equal(t, lat, rs.Endpoint("us-west-2").Latency())
 	assert.Zero(t, rs.Endpoint("us-east-1").Latency())
@@ -210,7 +210,7 @@ func TestEndpoint_Latency(t *testing.T) {
 }
 
 func TestRegions_Accessors(t *testing.T) {
-	_, err := testutil.StartRegions([]string{"us-east-1", "us-east-1"})
+	_, err := multiregiontest.New([]string{"us-east-1", "us-east-1"})
 	require.Error(t, err, "duplicate region")
 
 	rs := start(t, []string{"us-west-2", "us-east-1"})
@@ -219,20 +219,23 @@ func TestRegions_Accessors(t *testing.T) {
 	assert.Equal(t, []string{"us-west-2", "us-east-1"}, names)
 	names[0] = "changed"
 	assert.Equal(t, "us-west-2", rs.Names()[0], "Names returns a copy")
-	assert.Equal(t, []multiregion.Region{"us-west-2", "us-east-1"}, rs.MultiregionRegions())
+	assert.Equal(t, []multiregion.Region{"us-west-2", "us-east-1"}, rs.Regions())
 
 	eps := rs.Endpoints()
-	assert.Equal(t, map[string]string{multiregion.ServiceDynamoDB: rs.Endpoint("us-east-1").URL}, eps["us-east-1"])
+	assert.Equal(t, map[string]string{multiregion.ServiceDynamoDB: rs.Endpoint("us-east-1").URL}, eps["us-east-1"],
+		"without stores: DynamoDB only, the health page the prober measures")
 	eps = rs.Endpoints(multiregion.ServiceS3, multiregion.ServiceDynamoDBStreams)
 	assert.Equal(t, map[string]string{
+		multiregion.ServiceDynamoDB:        rs.Endpoint("us-west-2").URL,
 		multiregion.ServiceS3:              rs.Endpoint("us-west-2").URL,
 		multiregion.ServiceDynamoDBStreams: rs.Endpoint("us-west-2").URL,
 	}, eps["us-west-2"])
 
 	var o multiregion.Options
 	rs.Options(multiregion.ServiceDynamoDB)(&o)
-	assert.Equal(t, rs.MultiregionRegions(), o.Regions)
+	assert.Equal(t, rs.Regions(), o.Regions)
 	assert.Equal(t, rs.Endpoints(), o.Endpoints)
+	assert.Nil(t, o.HTTPClient, "the prober's client stays the Client's own, closed by Client.Close")
 
 	s := rs.String()
 	assert.Contains(t, s, "us-west-2="+rs.Endpoint("us-west-2").URL)
@@ -240,7 +243,7 @@ func TestRegions_Accessors(t *testing.T) {
 }
 
 func TestRegions_CloseReleasesHangingRequests(t *testing.T) {
-	rs, err := testutil.StartRegions([]string{"us-east-1"})
+	rs, err := multiregiontest.New([]string{"us-east-1"})
 	require.NoError(t, err)
 	ep := rs.Endpoint("us-east-1")
 	ep.Blackhole(true)
@@ -264,114 +267,4 @@ func TestRegions_CloseReleasesHangingRequests(t *testing.T) {
 		t.Fatal("Close hangs on a black-holed request")
 	}
 	<-done
-}
-
-var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-
-func TestFakeClock_Timers(t *testing.T) {
-	clk := testutil.NewFakeClock(t0)
-	var _ multiregion.Clock = clk
-	assert.Equal(t, t0, clk.Now())
-
-	a := clk.NewTimer(time.Second)
-	b := clk.NewTimer(3 * time.Second)
-	assert.Equal(t, 2, clk.Pending())
-
-	clk.Advance(999 * time.Millisecond)
-	assert.Equal(t, t0.Add(999*time.Millisecond), clk.Now())
-	assertNotFired(t, a)
-	clk.Advance(time.Millisecond)
-	assert.Equal(t, t0.Add(time.Second), fired(t, a), "fires when due, with the time")
-	assert.Equal(t, 1, clk.Pending())
-	assert.False(t, a.Stop(), "Stop after firing")
-
-	assert.True(t, b.Stop())
-	assert.False(t, b.Stop())
-	assert.Zero(t, clk.Pending())
-	clk.Advance(time.Hour)
-	assertNotFired(t, b)
-
-	// Several timers due in one Advance all fire.
-	ts := []multiregion.Timer{clk.NewTimer(time.Second), clk.NewTimer(2 * time.Second), clk.NewTimer(time.Minute)}
-	clk.Advance(10 * time.Second)
-	fired(t, ts[0])
-	fired(t, ts[1])
-	assertNotFired(t, ts[2])
-	assert.Equal(t, 1, clk.Pending())
-
-	// A timer of 0 or less fires at once.
-	z := clk.NewTimer(0)
-	assert.Equal(t, clk.Now(), fired(t, z))
-	n := clk.NewTimer(-time.Second)
-	fired(t, n)
-	assert.Equal(t, 1, clk.Pending())
-}
-
-func fired(t *testing.T, tm multiregion.Timer) time.Time {
-	t.Helper()
-	select {
-	case at := <-tm.C():
-		return at
-	default:
-		t.Fatal("timer did not fire")
-		return time.Time{}
-	}
-}
-
-func assertNotFired(t *testing.T, tm multiregion.Timer) {
-	t.Helper()
-	select {
-	case <-tm.C():
-		t.Fatal("timer fired early")
-	default:
-	}
-}
-
-func TestFakeClock_WaitForTimers(t *testing.T) {
-	clk := testutil.NewFakeClock(t0)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	require.NoError(t, clk.WaitForTimers(ctx, 0))
-
-	var wg sync.WaitGroup
-	for range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tm := clk.NewTimer(time.Second)
-			<-tm.C()
-		}()
-	}
-	require.NoError(t, clk.WaitForTimers(ctx, 3))
-	assert.Equal(t, 3, clk.Pending())
-	clk.Advance(time.Second)
-	wg.Wait()
-	assert.Zero(t, clk.Pending())
-
-	short, cancelShort := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancelShort()
-	assert.ErrorIs(t, clk.WaitForTimers(short, 1), context.DeadlineExceeded)
-}
-
-func TestFakeClock_Concurrent(t *testing.T) {
-	clk := testutil.NewFakeClock(t0)
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range 200 {
-				tm := clk.NewTimer(time.Duration(1+(i+g)%5) * time.Millisecond)
-				if i%2 == 0 {
-					tm.Stop()
-				}
-				_ = clk.Now()
-				clk.Advance(time.Millisecond)
-				_ = clk.Pending()
-			}
-		}()
-	}
-	wg.Wait()
-	clk.Advance(time.Hour)
-	assert.Zero(t, clk.Pending())
 }

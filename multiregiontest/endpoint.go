@@ -1,4 +1,4 @@
-package testutil
+package multiregiontest
 
 import (
 	"errors"
@@ -10,38 +10,42 @@ import (
 	"time"
 )
 
-// Endpoint is one in-process regional endpoint on 127.0.0.1. A switch in
-// front of its handler sets latency and an error rate, and takes the region
-// down (new connections refused, open ones cut) or black-holes it (requests
-// hang until the client gives up). It is safe for concurrent use.
+// Endpoint is one region of a Lab: an HTTP server on 127.0.0.1 that serves
+// every store of the lab in that region. A switch in front of it adds
+// latency, fails or throttles a fraction of the requests, takes the region
+// down (new connections refused, open ones cut) or black-holes it
+// (requests hang until the client gives up). Faults answer in the wire
+// format of the service a request was for, so the AWS SDK sees what it
+// would see from AWS. An Endpoint is safe for concurrent use.
 type Endpoint struct {
 	Region string
 	// URL is http://127.0.0.1:port; it stays the same across Down and Up.
 	URL string
 
-	addr    string
-	handler http.Handler
+	addr string
+	mux  *regionMux
 
-	mu        sync.Mutex
-	latency   time.Duration
-	errRate   float64
-	blackhole chan struct{} // non-nil while black-holed; closed on release
-	rnd       *rand.Rand
-	ln        net.Listener
-	srv       *http.Server
-	served    chan struct{}
-	conns     map[net.Conn]struct{}
-	requests  int64
+	mu           sync.Mutex
+	latency      time.Duration
+	errRate      float64
+	throttleRate float64
+	blackhole    chan struct{} // non-nil while black-holed; closed on release
+	rnd          *rand.Rand
+	ln           net.Listener
+	srv          *http.Server
+	served       chan struct{}
+	conns        map[net.Conn]struct{}
+	requests     int64
 }
 
 // ErrAlreadyUp is returned by Up when the endpoint is serving.
-var ErrAlreadyUp = errors.New("testutil: endpoint already up")
+var ErrAlreadyUp = errors.New("multiregiontest: endpoint already up")
 
-func newEndpoint(region string, h http.Handler, seed uint64) (*Endpoint, error) {
-	e := &Endpoint{Region: region, handler: h, rnd: rand.New(rand.NewPCG(seed, 0x6d72)), conns: map[net.Conn]struct{}{}}
+func newEndpoint(region string, mux *regionMux, seed uint64) (*Endpoint, error) {
+	e := &Endpoint{Region: region, mux: mux, rnd: rand.New(rand.NewPCG(seed, 0x6d72)), conns: map[net.Conn]struct{}{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("testutil: listen for %s: %w", region, err)
+		return nil, fmt.Errorf("multiregiontest: listen for %s: %w", region, err)
 	}
 	e.addr = ln.Addr().String()
 	e.URL = "http://" + e.addr
@@ -79,7 +83,10 @@ func (e *Endpoint) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	e.requests++
 	lat, hole := e.latency, e.blackhole
+	// Draw only for the rates that are set, so a seed gives the same
+	// sequence of faults whatever else the test changes.
 	fail := e.errRate > 0 && e.rnd.Float64() < e.errRate
+	throttle := !fail && e.throttleRate > 0 && !isHealthCheck(r) && e.rnd.Float64() < e.throttleRate
 	e.mu.Unlock()
 	if hole != nil {
 		select {
@@ -97,13 +104,14 @@ func (e *Endpoint) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if fail {
-		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-		w.WriteHeader(http.StatusInternalServerError)
-		_, _ = w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"injected failure"}`))
-		return
+	switch {
+	case fail:
+		e.mux.writeFault(w, r, faultServer)
+	case throttle:
+		e.mux.writeFault(w, r, faultThrottle)
+	default:
+		e.mux.ServeHTTP(w, r)
 	}
-	e.handler.ServeHTTP(w, r)
 }
 
 // SetLatency adds d to every request (one round trip).
@@ -120,12 +128,28 @@ func (e *Endpoint) Latency() time.Duration {
 	return e.latency
 }
 
-// SetErrorRate makes a fraction p of requests answer HTTP 500.
+// SetErrorRate makes a fraction p (0 to 1) of requests, health checks
+// included, fail as a server error: HTTP 500 with the service's
+// InternalServerError (DynamoDB) or InternalError body.
 func (e *Endpoint) SetErrorRate(p float64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.errRate = p
+	e.errRate = clamp01(p)
 }
+
+// SetThrottleRate makes a fraction p (0 to 1) of API requests answer as the
+// service throttles: for DynamoDB, HTTP 400 with
+// ProvisionedThroughputExceededException (item operations) or
+// ThrottlingException (the rest), which the AWS SDK reports as a throttling
+// error; for other services, HTTP 503 SlowDown. Health checks are not
+// throttled: a throttled region is up, only busy.
+func (e *Endpoint) SetThrottleRate(p float64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.throttleRate = clamp01(p)
+}
+
+func clamp01(p float64) float64 { return min(max(p, 0), 1) }
 
 // Blackhole makes requests hang (until the client gives up) while on is true.
 func (e *Endpoint) Blackhole(on bool) {
@@ -186,7 +210,7 @@ func (e *Endpoint) Up() error {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if err != nil {
-		return fmt.Errorf("testutil: bring %s back on %s: %w", e.Region, e.addr, err)
+		return fmt.Errorf("multiregiontest: bring %s back on %s: %w", e.Region, e.addr, err)
 	}
 	e.serve(ln)
 	return nil

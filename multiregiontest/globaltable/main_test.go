@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"go.uber.org/goleak"
 
-	"github.com/regionkit/multiregion/internal/testutil"
-	"github.com/regionkit/multiregion/internal/testutil/globaltable"
+	"github.com/regionkit/multiregion/multiregiontest"
+	"github.com/regionkit/multiregion/multiregiontest/globaltable"
 )
 
 // TestMain fails the package if any test leaves a goroutine behind: the
@@ -62,8 +62,6 @@ func newLab(t *testing.T, opts globaltable.Options) *lab {
 			BaseEndpoint: aws.String(srv.URL(region)),
 			Credentials:  creds,
 			HTTPClient:   hc,
-			// minidyn sends no x-amz-crc32 header.
-			DisableValidateResponseChecksum: true,
 			// Tests assert on the first answer, not on the SDK's retries.
 			RetryMaxAttempts: 1,
 		})
@@ -83,10 +81,10 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-// createTable creates table (testutil.PKSKTableInput) from region.
+// createTable creates table (keyed pk S + sk N) from region.
 func (l *lab) createTable(region, table string) {
 	l.t.Helper()
-	_, err := l.ddb[region].CreateTable(ctx(l.t), testutil.PKSKTableInput(table))
+	_, err := l.ddb[region].CreateTable(ctx(l.t), multiregiontest.TableInput(table, multiregiontest.StringKey("pk"), multiregiontest.NumberKey("sk")))
 	must.NoError(l.t, err)
 }
 

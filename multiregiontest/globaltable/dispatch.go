@@ -81,19 +81,19 @@ func (h *regionHandler) dynamo(ctx context.Context, w http.ResponseWriter, op st
 	case "TransactWriteItems":
 		out, err = h.transactWriteItems(ctx, body)
 	case "GetItem":
-		out, err = readCall(ctx, h.r, body, h.r.db.GetItem)
+		out, err = readCall(ctx, h.r, body, h.r.db.GetItem, checkGetItem)
 	case "Query":
-		out, err = readCall(ctx, h.r, body, h.r.db.Query)
+		out, err = readCall(ctx, h.r, body, h.r.db.Query, checkQuery)
 	case "Scan":
-		out, err = readCall(ctx, h.r, body, h.r.db.Scan)
+		out, err = readCall(ctx, h.r, body, h.r.db.Scan, nil)
 	case "BatchGetItem":
-		out, err = readCall(ctx, h.r, body, h.r.db.BatchGetItem)
+		out, err = readCall(ctx, h.r, body, h.r.db.BatchGetItem, checkBatchGet)
 	case "TransactGetItems":
 		if h.e.opts.Mode == MRSC {
 			err = errMRSCTransactions()
 			break
 		}
-		out, err = readCall(ctx, h.r, body, h.r.db.TransactGetItems)
+		out, err = readCall(ctx, h.r, body, h.r.db.TransactGetItems, checkTransactGet)
 	default:
 		err = unknownOperation(dynamoTargetPrefix + op)
 	}
@@ -114,17 +114,23 @@ func withInput[In any](ctx context.Context, body []byte, fn func(context.Context
 	return fn(ctx, in)
 }
 
-// readCall decodes body into minidyn's input shape and runs fn under the
-// region lock. Reads need the lock too: minidyn's reads and table-admin
-// calls are not mutually safe on their own. Every read is "strongly
-// consistent" for the region it hits: it sees what this replica holds now.
-func readCall[In, Out any](ctx context.Context, r *region, body []byte, fn func(context.Context, *In) (Out, error)) (any, error) {
+// readCall decodes body into minidyn's input shape and runs check (DynamoDB's
+// validation of the request, if any) and fn under the region lock. Reads
+// need the lock too: minidyn's reads and table-admin calls are not mutually
+// safe on their own. Every read is "strongly consistent" for the region it
+// hits: it sees what this replica holds now.
+func readCall[In, Out any](ctx context.Context, r *region, body []byte, fn func(context.Context, *In) (Out, error), check func(*region, *In) error) (any, error) {
 	in, err := decode[In](body)
 	if err != nil {
 		return nil, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if check != nil {
+		if err := check(r, in); err != nil {
+			return nil, err
+		}
+	}
 	return fn(ctx, in)
 }
 

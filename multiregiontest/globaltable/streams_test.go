@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	sttypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"github.com/regionkit/multiregion/internal/testutil/globaltable"
+	"github.com/regionkit/multiregion/multiregiontest/globaltable"
 )
 
 // shard returns the stream ARN and shard id of table in region, checking
