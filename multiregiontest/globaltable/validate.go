@@ -59,15 +59,6 @@ func (m *tableMeta) keyType(name string) string {
 	return ""
 }
 
-func (m *tableMeta) isKeyAttr(name string) bool {
-	for _, k := range m.keyAttrs {
-		if k == name {
-			return true
-		}
-	}
-	return false
-}
-
 // emptyKeyValue reports DynamoDB's error for a key attribute holding an
 // empty string or an empty binary, or nil.
 func emptyKeyValue(name string, v *server.AttributeValue) error {
