@@ -12,7 +12,7 @@ type KeyAttribute struct {
 	Type types.ScalarAttributeType
 }
 
-// StringKey, NumberKey and BinaryKey name a key attribute of type S, N, B.
+// StringKey is a key attribute of type S.
 func StringKey(name string) KeyAttribute { return KeyAttribute{name, types.ScalarAttributeTypeS} }
 
 // NumberKey is a key attribute of type N.
