@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 var (
@@ -104,7 +104,7 @@ func FuzzNew(f *testing.F) {
 		if canceled {
 			cancel()
 		}
-		clock := testutil.NewFakeClock(epoch)
+		clock := multiregiontest.NewFakeClock(epoch)
 		c, err := multiregion.New(ctx, aws.Config{}, func(o *multiregion.Options) {
 			o.Regions = regions
 			o.ProbeInterval = time.Duration(interval)

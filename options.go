@@ -97,7 +97,8 @@ type Options struct {
 	// default: a client with keep-alive connections and no redirects
 	HTTPClient *http.Client
 
-	// Clock is the time source.
+	// Clock is the time source. Tests and simulations inject a fake one,
+	// such as multiregiontest.FakeClock, to run in virtual time.
 	// default: SystemClock{}
 	Clock Clock
 
