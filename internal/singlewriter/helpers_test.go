@@ -10,7 +10,7 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/internal/singlewriter"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // newMR returns a Client of us-east-1, us-west-2 and eu-west-1, without
@@ -30,7 +30,7 @@ type env struct {
 	mr    *multiregion.Client
 	store *fakeStore
 	conns *fakeConns
-	clock *testutil.FakeClock
+	clock *multiregiontest.FakeClock
 	kit   *singlewriter.Kit[*fakeConn]
 }
 
@@ -39,7 +39,7 @@ type env struct {
 // option turns it on; closed at cleanup.
 func newEnv(t testing.TB, optFns ...func(*singlewriter.Options)) *env {
 	t.Helper()
-	e := &env{mr: newMR(t), store: newFakeStore(use1, use1, usw2, euw1), conns: newFakeConns(), clock: testutil.NewFakeClock(t0)}
+	e := &env{mr: newMR(t), store: newFakeStore(use1, use1, usw2, euw1), conns: newFakeConns(), clock: multiregiontest.NewFakeClock(t0)}
 	base := func(o *singlewriter.Options) {
 		o.Kind = multiregion.ElastiCacheGlobal
 		o.Store = "cache sessions"
