@@ -10,17 +10,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // New measures every region and ranks them. Here the regions are local
 // endpoints with simulated latencies; against AWS, leave out the Endpoints
 // (rs.Options) and the default prober measures the real DynamoDB endpoints.
 func ExampleNew() {
-	rs, err := testutil.StartRegions([]string{"ap-southeast-2", "eu-west-1", "us-east-1"},
-		testutil.WithLatency("ap-southeast-2", 150*time.Millisecond),
-		testutil.WithLatency("eu-west-1", 60*time.Millisecond),
-		testutil.WithLatency("us-east-1", 5*time.Millisecond))
+	rs, err := multiregiontest.New([]string{"ap-southeast-2", "eu-west-1", "us-east-1"},
+		multiregiontest.WithLatency("ap-southeast-2", 150*time.Millisecond),
+		multiregiontest.WithLatency("eu-west-1", 60*time.Millisecond),
+		multiregiontest.WithLatency("us-east-1", 5*time.Millisecond))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 var (
@@ -48,7 +48,7 @@ func FuzzNew(f *testing.F) {
 		interval, timeout, maxEj int64
 		margin, weight           float64
 		threshold                int
-		canceled                 bool
+		canceled, allowUnknown   bool
 	}
 	seeds := []seed{
 		{r1: "us-east-1"},
@@ -71,16 +71,16 @@ func FuzzNew(f *testing.F) {
 		{r1: "us-east-1", interval: math.MaxInt64, timeout: math.MaxInt64, maxEj: math.MaxInt64},
 	}
 	for _, s := range goodRegions {
-		seeds = append(seeds, seed{r1: s}, seed{r1: "us-east-1", r2: s})
+		seeds = append(seeds, seed{r1: s}, seed{r1: "us-east-1", r2: s}, seed{r1: s, allowUnknown: true})
 	}
 	for _, s := range badRegions {
 		seeds = append(seeds, seed{r1: s}, seed{r1: "us-west-2", r2: s})
 	}
 	for _, s := range seeds {
-		f.Add(s.r1, s.r2, s.interval, s.timeout, s.maxEj, s.margin, s.weight, s.threshold, s.canceled)
+		f.Add(s.r1, s.r2, s.interval, s.timeout, s.maxEj, s.margin, s.weight, s.threshold, s.canceled, s.allowUnknown)
 	}
 
-	f.Fuzz(func(t *testing.T, r1, r2 string, interval, timeout, maxEj int64, margin, weight float64, threshold int, canceled bool) {
+	f.Fuzz(func(t *testing.T, r1, r2 string, interval, timeout, maxEj int64, margin, weight float64, threshold int, canceled, allowUnknown bool) {
 		checkRegionShape(t, r1)
 		checkRegionShape(t, r2)
 
@@ -90,7 +90,8 @@ func FuzzNew(f *testing.F) {
 		}
 		valid := true
 		for _, r := range regions {
-			valid = valid && r.Validate() == nil
+			_, known := multiregion.KnownRegion(r)
+			valid = valid && r.Validate() == nil && (known || allowUnknown)
 		}
 		valid = valid && (len(regions) < 2 || regions[0] != regions[1])
 		valid = valid && (interval == 0 || interval >= int64(multiregion.MinProbeInterval))
@@ -103,7 +104,7 @@ func FuzzNew(f *testing.F) {
 		if canceled {
 			cancel()
 		}
-		clock := testutil.NewFakeClock(epoch)
+		clock := multiregiontest.NewFakeClock(epoch)
 		c, err := multiregion.New(ctx, aws.Config{}, func(o *multiregion.Options) {
 			o.Regions = regions
 			o.ProbeInterval = time.Duration(interval)
@@ -112,6 +113,7 @@ func FuzzNew(f *testing.F) {
 			o.SwitchMargin = margin
 			o.EWMAWeight = weight
 			o.FailureThreshold = threshold
+			o.AllowUnknownRegions = allowUnknown
 			o.Clock = clock
 			o.Prober = multiregion.ProberFunc(func(context.Context, multiregion.Region) (time.Duration, error) {
 				return time.Millisecond, nil
@@ -140,8 +142,8 @@ func FuzzNew(f *testing.F) {
 			return
 		}
 		if !valid {
-			t.Fatalf("New accepted invalid options: regions %q interval %d timeout %d maxEj %d margin %v weight %v threshold %d",
-				regions, interval, timeout, maxEj, margin, weight, threshold)
+			t.Fatalf("New accepted invalid options: regions %q (allow unknown %v) interval %d timeout %d maxEj %d margin %v weight %v threshold %d",
+				regions, allowUnknown, interval, timeout, maxEj, margin, weight, threshold)
 		}
 		defer c.Close()
 		o := c.Options()

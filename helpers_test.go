@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 const (
@@ -167,9 +167,9 @@ func storePick(t testing.TB, st *multiregion.Store) multiregion.Region {
 	return r
 }
 
-func startRegions(t testing.TB, regions []string, opts ...testutil.Option) *testutil.Regions {
+func startRegions(t testing.TB, regions []string, opts ...multiregiontest.Option) *multiregiontest.Lab {
 	t.Helper()
-	rs, err := testutil.StartRegions(regions, opts...)
+	rs, err := multiregiontest.New(regions, opts...)
 	require.NoError(t, err)
 	t.Cleanup(rs.Close)
 	return rs

@@ -27,8 +27,17 @@ const (
 type Options struct {
 	// Regions the Client routes between, in order of preference: the order
 	// breaks ties between regions of equal latency. Required, at least one,
-	// no duplicates, at most MaxRegions.
+	// no duplicates, at most MaxRegions, each one the AWS SDK knows (see
+	// KnownRegion and AllowUnknownRegions).
 	Regions []Region
+
+	// AllowUnknownRegions admits a well-formed region name that the AWS SDK
+	// of this release does not know (KnownRegion is false), such as a region
+	// AWS opened after it. Without it New rejects such a name with an
+	// *OptionError wrapping an *UnknownAWSRegionError, which suggests the
+	// nearest known name ("us-wets-2: did you mean us-west-2?").
+	// default: false
+	AllowUnknownRegions bool
 
 	// Prober measures a region's round-trip time. Active probes run every
 	// ProbeInterval for every region.
@@ -88,7 +97,8 @@ type Options struct {
 	// default: a client with keep-alive connections and no redirects
 	HTTPClient *http.Client
 
-	// Clock is the time source.
+	// Clock is the time source. Tests and simulations inject a fake one,
+	// such as multiregiontest.FakeClock, to run in virtual time.
 	// default: SystemClock{}
 	Clock Clock
 
@@ -205,6 +215,9 @@ func (o *Options) validate() error {
 	for _, r := range o.Regions {
 		if err := r.Validate(); err != nil {
 			return &OptionError{Field: "Regions", Value: fmt.Sprintf("%q", string(r)), Reason: "malformed region name", Err: err}
+		}
+		if ue := unknownAWSRegion(r); ue != nil && !o.AllowUnknownRegions {
+			return &OptionError{Field: "Regions", Value: fmt.Sprintf("%q", string(r)), Reason: ue.detail(), Err: ue}
 		}
 		if seen[r] {
 			return &OptionError{Field: "Regions", Value: string(r), Reason: "duplicate region"}

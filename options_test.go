@@ -143,7 +143,135 @@ func TestNew_MalformedRegion(t *testing.T) {
 	}
 	for _, s := range goodRegions {
 		t.Run("good/"+s, func(t *testing.T) {
+			// Well-formed; a name the AWS SDK does not know (us-west-12)
+			// needs AllowUnknownRegions.
 			c, err := newWith(multiregion.WithRegions(multiregion.Region(s)))
+			if _, known := multiregion.KnownRegion(multiregion.Region(s)); !known {
+				optErr(t, err, "Regions")
+				require.ErrorIs(t, err, multiregion.ErrUnknownAWSRegion)
+				c, err = newWith(multiregion.WithRegions(multiregion.Region(s)), allowUnknown)
+			}
+			require.NoError(t, err)
+			require.NoError(t, c.Close())
+		})
+	}
+}
+
+func allowUnknown(o *multiregion.Options) { o.AllowUnknownRegions = true }
+
+func TestNew_RegionTypoSuggestsKnownRegion(t *testing.T) {
+	tests := []struct {
+		region, suggestion, partition string
+	}{
+		{"us-wets-2", "us-west-2", "aws"},            // transposition
+		{"us-esat-1", "us-east-1", "aws"},            // transposition
+		{"eu-wset-1", "eu-west-1", "aws"},            // transposition
+		{"eu-centrl-1", "eu-central-1", "aws"},       // deletion
+		{"ap-southeast-22", "ap-southeast-2", "aws"}, // insertion
+		{"us-gov-wst-1", "us-gov-west-1", "aws-us-gov"},
+		{"cn-nort-1", "cn-north-1", "aws-cn"},
+		{"eu-wst-2", "eu-west-2", "aws"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.region, func(t *testing.T) {
+			c, err := newWith(multiregion.WithRegions(use1, multiregion.Region(tt.region), euw1))
+			assert.Nil(t, c)
+			oe := optErr(t, err, "Regions")
+			assert.Equal(t, fmt.Sprintf("%q", tt.region), oe.Value)
+			assert.ErrorIs(t, err, multiregion.ErrUnknownAWSRegion)
+			assert.NotErrorIs(t, err, multiregion.ErrInvalidRegion, "the name is well formed")
+			var ue *multiregion.UnknownAWSRegionError
+			require.ErrorAs(t, err, &ue)
+			assert.Equal(t, multiregion.Region(tt.region), ue.Region)
+			assert.Equal(t, multiregion.Region(tt.suggestion), ue.Suggestion)
+			assert.Equal(t, tt.partition, ue.Partition)
+			assert.Contains(t, err.Error(), "did you mean "+tt.suggestion+"?")
+			assert.Contains(t, ue.Error(), tt.region+": did you mean "+tt.suggestion+"?")
+			assert.Contains(t, err.Error(), "AllowUnknownRegions")
+		})
+	}
+	t.Run("the brief's example", func(t *testing.T) {
+		_, err := newWith(multiregion.WithRegions("us-east-1", "us-wets-2", "eu-west-1"))
+		var ue *multiregion.UnknownAWSRegionError
+		require.ErrorAs(t, err, &ue)
+		assert.Equal(t, "multiregion: us-wets-2: did you mean us-west-2? It is not a region the AWS SDK knows "+
+			"(though shaped like the regions of partition aws); set Options.AllowUnknownRegions to use a region opened after this release", ue.Error())
+	})
+}
+
+func TestNew_UnknownButWellFormedRegion(t *testing.T) {
+	tests := []struct {
+		region, partition string
+	}{
+		{"us-east-9", "aws"},     // matches aws's pattern
+		{"ap-farsouth-1", "aws"}, // matches aws's pattern, far from every known name
+		{"us-gov-south-1", "aws-us-gov"},
+		{"us-iso-north-3", "aws-iso"},
+		{"eusc-de-west-1", "aws-eusc"},
+		{"xx-region-1", ""}, // no partition's pattern: maybe a partition opened after this release
+	}
+	for _, tt := range tests {
+		t.Run(tt.region, func(t *testing.T) {
+			r := multiregion.Region(tt.region)
+			require.NoError(t, r.Validate(), "well formed")
+			_, known := multiregion.KnownRegion(r)
+			require.False(t, known)
+
+			c, err := newWith(multiregion.WithRegions(use1, r))
+			assert.Nil(t, c)
+			optErr(t, err, "Regions")
+			assert.ErrorIs(t, err, multiregion.ErrUnknownAWSRegion)
+			var ue *multiregion.UnknownAWSRegionError
+			require.ErrorAs(t, err, &ue)
+			assert.Equal(t, r, ue.Region)
+			assert.Equal(t, tt.partition, ue.Partition)
+			if ue.Suggestion == "" {
+				assert.NotContains(t, err.Error(), "did you mean")
+			}
+
+			c, err = newWith(multiregion.WithRegions(use1, r), allowUnknown)
+			require.NoError(t, err)
+			assert.Equal(t, []multiregion.Region{use1, r}, c.Regions())
+			require.NoError(t, c.Close())
+		})
+	}
+	t.Run("malformed stays InvalidRegionError with AllowUnknownRegions", func(t *testing.T) {
+		_, err := newWith(multiregion.WithRegions(use1, "us_wets_2"), allowUnknown)
+		optErr(t, err, "Regions")
+		assert.ErrorIs(t, err, multiregion.ErrInvalidRegion)
+		assert.NotErrorIs(t, err, multiregion.ErrUnknownAWSRegion)
+	})
+}
+
+func TestNew_EveryKnownRegionAccepted(t *testing.T) {
+	all := multiregion.KnownRegions()
+	require.NotEmpty(t, all)
+	for len(all) > 0 {
+		n := min(len(all), multiregion.MaxRegions)
+		c, err := newWith(multiregion.WithRegions(all[:n]...))
+		require.NoError(t, err, "regions %v", all[:n])
+		require.NoError(t, c.Close())
+		all = all[n:]
+	}
+}
+
+func TestNew_OtherPartitionsAccepted(t *testing.T) {
+	for region, partition := range map[multiregion.Region]string{
+		"cn-north-1":      "aws-cn",
+		"cn-northwest-1":  "aws-cn",
+		"us-gov-west-1":   "aws-us-gov",
+		"us-gov-east-1":   "aws-us-gov",
+		"us-iso-east-1":   "aws-iso",
+		"us-isob-east-1":  "aws-iso-b",
+		"eu-isoe-west-1":  "aws-iso-e",
+		"us-isof-south-1": "aws-iso-f",
+		"eusc-de-east-1":  "aws-eusc",
+	} {
+		t.Run(string(region), func(t *testing.T) {
+			got, ok := multiregion.KnownRegion(region)
+			require.True(t, ok)
+			assert.Equal(t, partition, got)
+			c, err := newWith(multiregion.WithRegions(region))
 			require.NoError(t, err)
 			require.NoError(t, c.Close())
 		})
@@ -155,7 +283,8 @@ func TestNew_MaxRegionsAccepted(t *testing.T) {
 	for i := range regions {
 		regions[i] = multiregion.Region(fmt.Sprintf("xx-region-%d", i))
 	}
-	c := newTestClient(t, regions)
+	// AWS has fewer than MaxRegions regions: invented names, allowed.
+	c := newTestClient(t, regions, allowUnknown)
 	assert.Len(t, c.Regions(), multiregion.MaxRegions)
 	refresh(t, c)
 	// Every position of the 64-bit set works, the last one included.

@@ -13,7 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 func waitCtx(t *testing.T) context.Context {
@@ -27,7 +27,7 @@ func TestProbeLoop_FakeClock(t *testing.T) {
 	regions := []multiregion.Region{use1, usw2, euw1}
 	p := newFakeProber()
 	p.set(usw2, 3*time.Millisecond, nil)
-	clk := testutil.NewFakeClock(epoch)
+	clk := multiregiontest.NewFakeClock(epoch)
 	c, err := multiregion.New(context.Background(), aws.Config{}, func(o *multiregion.Options) {
 		o.Regions = regions
 		o.Prober = p
@@ -127,7 +127,7 @@ func TestClose_StopsBlockedProbes(t *testing.T) {
 	c, err := multiregion.New(context.Background(), aws.Config{}, multiregion.WithRegions(use1, usw2), func(o *multiregion.Options) {
 		o.Prober = prober
 		o.ProbeTimeout = time.Hour
-		o.Clock = testutil.NewFakeClock(epoch)
+		o.Clock = multiregiontest.NewFakeClock(epoch)
 	})
 	require.NoError(t, err)
 	<-started
@@ -194,7 +194,7 @@ func TestTracer(t *testing.T) {
 		}
 		return p.Probe(ctx, r)
 	})
-	clk := testutil.NewFakeClock(epoch)
+	clk := multiregiontest.NewFakeClock(epoch)
 	c := newTestClient(t, []multiregion.Region{use1, usw2}, withProber(prober), withClock(clk), func(o *multiregion.Options) {
 		o.ProbeTracer = tr
 		o.HealthTracer = tr

@@ -14,13 +14,13 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 func TestHTTPProber_MeasuresLatency(t *testing.T) {
 	t.Parallel()
 	const lat = 60 * time.Millisecond
-	rs := startRegions(t, []string{"us-east-1", "us-west-2"}, testutil.WithLatency("us-west-2", lat))
+	rs := startRegions(t, []string{"us-east-1", "us-west-2"}, multiregiontest.WithLatency("us-west-2", lat))
 	p := multiregion.NewHTTPProber(nil, rs.Endpoints())
 	t.Cleanup(p.Client.CloseIdleConnections)
 	ctx := context.Background()
@@ -121,7 +121,7 @@ func TestHTTPProber_HonorsContext(t *testing.T) {
 // local regions, probes through Refresh, failover when a region goes down.
 func TestClient_DefaultProberAgainstLocalRegions(t *testing.T) {
 	rs := startRegions(t, []string{"us-east-1", "us-west-2", "eu-west-1"},
-		testutil.WithLatency("us-west-2", 40*time.Millisecond), testutil.WithLatency("eu-west-1", 120*time.Millisecond))
+		multiregiontest.WithLatency("us-west-2", 40*time.Millisecond), multiregiontest.WithLatency("eu-west-1", 120*time.Millisecond))
 	c, err := multiregion.New(context.Background(), aws.Config{}, rs.Options(), func(o *multiregion.Options) {
 		o.DisableBackgroundProbes = true
 		o.ProbeTimeout = time.Second

@@ -15,8 +15,10 @@ func (r Region) String() string { return string(r) }
 // two to four letters ("us", "ap", "eu", "eusc", ...), optional qualifiers such as "gov"
 // or "iso", a direction word ("east", "southeast", "central", ...) and a
 // number: "us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-7".
-// It checks the shape, not that AWS runs such a region, so that regions AWS
-// opens after this release are accepted.
+// It checks the shape only, not that AWS runs such a region: KnownRegion is
+// the existence check, against the partitions of the AWS SDK. New applies
+// both, unless Options.AllowUnknownRegions admits well-formed regions AWS
+// opened after this release.
 func (r Region) Validate() error {
 	if !regionShapeOK(string(r)) {
 		return &InvalidRegionError{Region: string(r)}
@@ -24,7 +26,8 @@ func (r Region) Validate() error {
 	return nil
 }
 
-// ParseRegion validates s and returns it as a Region.
+// ParseRegion checks the shape of s (see Region.Validate) and returns it as
+// a Region.
 func ParseRegion(s string) (Region, error) {
 	r := Region(s)
 	if err := r.Validate(); err != nil {

@@ -13,15 +13,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // routerClient is a Client driven in virtual time: no background probes,
 // a fake prober and a fake clock.
-func routerClient(t *testing.T, regions []multiregion.Region, fns ...func(*multiregion.Options)) (*multiregion.Client, *fakeProber, *testutil.FakeClock) {
+func routerClient(t *testing.T, regions []multiregion.Region, fns ...func(*multiregion.Options)) (*multiregion.Client, *fakeProber, *multiregiontest.FakeClock) {
 	t.Helper()
 	p := newFakeProber()
-	clk := testutil.NewFakeClock(epoch)
+	clk := multiregiontest.NewFakeClock(epoch)
 	c := newTestClient(t, regions, append([]func(*multiregion.Options){withProber(p), withClock(clk)}, fns...)...)
 	return c, p, clk
 }

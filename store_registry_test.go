@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // Tests of the store registry's edges, found while the tests were
@@ -49,7 +49,7 @@ func TestStore_NewStoreRacingClose(t *testing.T) {
 		c, err := multiregion.New(context.Background(), aws.Config{}, func(o *multiregion.Options) {
 			o.Regions = []multiregion.Region{use1, usw2}
 			o.Prober = newFakeProber()
-			o.Clock = testutil.NewFakeClock(epoch)
+			o.Clock = multiregiontest.NewFakeClock(epoch)
 		})
 		require.NoError(t, err)
 		var wg sync.WaitGroup

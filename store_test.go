@@ -14,7 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // Tests of the Stores of a Client: each store's own health and latency,
@@ -349,7 +349,7 @@ func TestStore_SubsetOfRegions(t *testing.T) {
 // for every Store on it, and every probe goroutine, the stores' too, ends.
 func TestClose_ClientAndStores(t *testing.T) {
 	leaks := goleak.IgnoreCurrent()
-	clk := testutil.NewFakeClock(epoch)
+	clk := multiregiontest.NewFakeClock(epoch)
 	p, sp := newFakeProber(), newFakeProber()
 	c, err := multiregion.New(context.Background(), aws.Config{}, func(o *multiregion.Options) {
 		o.Regions = []multiregion.Region{use1, usw2, euw1}
@@ -452,7 +452,7 @@ func TestClose_ClientAndStores(t *testing.T) {
 // Store.Close alone closes that store only: it stops its probes (one of
 // them blocked in flight), unregisters it, and frees its name.
 func TestClose_StoreAlone(t *testing.T) {
-	clk := testutil.NewFakeClock(epoch)
+	clk := multiregiontest.NewFakeClock(epoch)
 	p := newFakeProber()
 	setLatencies(p, isolationLatency) // the loops record in any order: nearest us-east-1 whatever it is
 	c, err := multiregion.New(context.Background(), aws.Config{}, func(o *multiregion.Options) {

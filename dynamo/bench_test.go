@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/regionkit/multiregion/dynamo"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // benchSetup starts the emulator behind local endpoints, writes one item,
@@ -19,7 +19,7 @@ import (
 // (the same local endpoint, same HTTP transport) and the raw key.
 func benchSetup(b *testing.B) (*dynamo.Table[Doc], *dynamodb.Client, map[string]types.AttributeValue) {
 	// eu-west-1 is 5 ms away, so routing settles on us-east-1.
-	e := newEnv(b, mrec(use1, euw1), testutil.WithLatency(string(euw1), 5*time.Millisecond))
+	e := newEnv(b, mrec(use1, euw1), multiregiontest.WithLatency(string(euw1), 5*time.Millisecond))
 	tb := e.table(func(o *dynamo.Options) { o.DisableConflictDetection = true })
 	ctx := testCtx(b)
 	m, err := tb.Put(ctx, Doc{PK: "bench", SK: 1, Title: "a title", Count: 42})

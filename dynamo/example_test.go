@@ -14,14 +14,14 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
-	"github.com/regionkit/multiregion/internal/testutil"
-	"github.com/regionkit/multiregion/internal/testutil/globaltable"
+	"github.com/regionkit/multiregion/multiregiontest"
+	"github.com/regionkit/multiregion/multiregiontest/globaltable"
 )
 
 // demo is an in-process two-region global table for the examples.
 type demo struct {
 	emu   *globaltable.Emulator
-	rs    *testutil.Regions
+	rs    *multiregiontest.Lab
 	tr    *http.Transport
 	mr    *multiregion.Client
 	close func()
@@ -29,7 +29,7 @@ type demo struct {
 
 func startDemo(ctx context.Context) *demo {
 	emu, _ := globaltable.New(globaltable.Options{Regions: []string{"us-east-1", "eu-west-1"}})
-	rs, _ := testutil.StartRegions(emu.Regions(), testutil.WithHandler(emu.Handler))
+	rs, _ := multiregiontest.New(emu.Regions(), multiregiontest.WithHandler(emu.Handler))
 	tr := &http.Transport{}
 	cfg := aws.Config{Region: "us-east-1", HTTPClient: &http.Client{Transport: tr},
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
@@ -37,7 +37,7 @@ func startDemo(ctx context.Context) *demo {
 		func(o *multiregion.Options) { o.DisableBackgroundProbes = true })
 	_ = mr.Refresh(ctx)
 	ddb := dynamodb.NewFromConfig(mr.Config("us-east-1"), noChecksum)
-	_, _ = ddb.CreateTable(ctx, testutil.PKSKTableInput("docs"))
+	_, _ = ddb.CreateTable(ctx, multiregiontest.TableInput("docs", multiregiontest.StringKey("pk"), multiregiontest.NumberKey("sk")))
 	return &demo{emu: emu, rs: rs, tr: tr, mr: mr, close: func() {
 		_ = mr.Close()
 		tr.CloseIdleConnections()

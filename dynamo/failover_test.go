@@ -14,7 +14,7 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // faultAPI wraps a real regional client (satisfying dynamo.API), counts
@@ -101,7 +101,7 @@ func (e *env) faultTable(optFns ...func(*dynamo.Options)) (*dynamo.Table[Doc], m
 
 // nearestUSE1 makes us-east-1 the nearest region (eu-west-1 5 ms away).
 func nearestUSE1(t *testing.T) *env {
-	e := newEnv(t, mrec(use1, euw1), testutil.WithLatency(string(euw1), 5*time.Millisecond))
+	e := newEnv(t, mrec(use1, euw1), multiregiontest.WithLatency(string(euw1), 5*time.Millisecond))
 	if r, err := e.mr.Pick(mustSet(t, e.mr)); err != nil || r != use1 {
 		t.Fatalf("nearest = %s, %v; want us-east-1", r, err)
 	}

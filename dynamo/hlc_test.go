@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 func TestHLCMonotonicUnderAStoppedClock(t *testing.T) {
-	clk := testutil.NewFakeClock(time.Unix(1_700_000_000, 0))
+	clk := multiregiontest.NewFakeClock(time.Unix(1_700_000_000, 0))
 	h := newHLCClock(clk)
 	a, b := h.Now(), h.Now()
 	if b.Wall != a.Wall || b.Logical != a.Logical+1 {
@@ -24,7 +24,7 @@ func TestHLCMonotonicUnderAStoppedClock(t *testing.T) {
 }
 
 func TestHLCWitnessOrdersAfterRemoteClock(t *testing.T) {
-	clk := testutil.NewFakeClock(time.Unix(1_700_000_000, 0))
+	clk := multiregiontest.NewFakeClock(time.Unix(1_700_000_000, 0))
 	h := newHLCClock(clk)
 	remote := HLC{Wall: clk.Now().Add(time.Hour).UnixNano(), Logical: 7} // a region running ahead
 	h.Witness(remote)
@@ -38,7 +38,7 @@ func TestHLCWitnessOrdersAfterRemoteClock(t *testing.T) {
 }
 
 func TestHLCConcurrentNowIsUnique(t *testing.T) {
-	clk := testutil.NewFakeClock(time.Unix(1_700_000_000, 0))
+	clk := multiregiontest.NewFakeClock(time.Unix(1_700_000_000, 0))
 	h := newHLCClock(clk)
 	var mu sync.Mutex
 	var all []HLC

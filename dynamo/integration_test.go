@@ -17,7 +17,7 @@ import (
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
 	"github.com/regionkit/multiregion/internal/lab"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // TestDynaliteAcceptsEveryRequestShape runs every request shape the
@@ -58,7 +58,7 @@ func TestDynaliteAcceptsEveryRequestShape(t *testing.T) {
 
 	table := "dynamo-it-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	raw := dynamodb.NewFromConfig(mr.Config(region))
-	_, err = raw.CreateTable(ctx, testutil.PKSKTableInput(table))
+	_, err = raw.CreateTable(ctx, multiregiontest.TableInput(table, multiregiontest.StringKey("pk"), multiregiontest.NumberKey("sk")))
 	if err != nil {
 		t.Fatalf("CreateTable: %v", err)
 	}

@@ -16,8 +16,8 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
-	"github.com/regionkit/multiregion/internal/testutil"
-	"github.com/regionkit/multiregion/internal/testutil/globaltable"
+	"github.com/regionkit/multiregion/multiregiontest"
+	"github.com/regionkit/multiregion/multiregiontest/globaltable"
 )
 
 // TestMain fails the package if a test leaves a goroutine behind: stream
@@ -50,7 +50,7 @@ type Doc struct {
 type env struct {
 	t   testing.TB
 	emu *globaltable.Emulator
-	rs  *testutil.Regions
+	rs  *multiregiontest.Lab
 	mr  *multiregion.Client
 	raw map[multiregion.Region]*dynamodb.Client
 	n   int // Tables made: the second and later get a store name of their own
@@ -65,15 +65,15 @@ func testCtx(t testing.TB) context.Context {
 func noChecksum(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }
 
 // newEnv starts everything; t.Cleanup tears it down in reverse order.
-func newEnv(t testing.TB, gopts globaltable.Options, startOpts ...testutil.Option) *env {
+func newEnv(t testing.TB, gopts globaltable.Options, startOpts ...multiregiontest.Option) *env {
 	t.Helper()
 	emu, err := globaltable.New(gopts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = emu.Close() })
-	startOpts = append([]testutil.Option{testutil.WithHandler(emu.Handler)}, startOpts...)
-	rs, err := testutil.StartRegions(gopts.Regions, startOpts...)
+	startOpts = append([]multiregiontest.Option{multiregiontest.WithHandler(emu.Handler)}, startOpts...)
+	rs, err := multiregiontest.New(gopts.Regions, startOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func newEnv(t testing.TB, gopts globaltable.Options, startOpts ...testutil.Optio
 // emulator creates it in every replica.
 func (e *env) createTable(r multiregion.Region, name string) {
 	e.t.Helper()
-	_, err := e.raw[r].CreateTable(testCtx(e.t), testutil.PKSKTableInput(name))
+	_, err := e.raw[r].CreateTable(testCtx(e.t), multiregiontest.TableInput(name, multiregiontest.StringKey("pk"), multiregiontest.NumberKey("sk")))
 	if err != nil {
 		e.t.Fatal(err)
 	}

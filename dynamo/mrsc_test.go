@@ -11,7 +11,7 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
-	"github.com/regionkit/multiregion/internal/testutil/globaltable"
+	"github.com/regionkit/multiregion/multiregiontest/globaltable"
 )
 
 func mrscOpts(window time.Duration, regions ...multiregion.Region) globaltable.Options {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/regionkit/multiregion/dynamo"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // TestReadYourWrites: us-east-1 is nearest; a write lands in eu-west-1
@@ -15,7 +15,7 @@ import (
 // eu-west-1 is down, the stale us-east-1 copy is refused (StaleReadError)
 // until replication delivers the write.
 func TestReadYourWrites(t *testing.T) {
-	e := newEnv(t, mrec(use1, euw1), testutil.WithLatency(string(euw1), 5*time.Millisecond))
+	e := newEnv(t, mrec(use1, euw1), multiregiontest.WithLatency(string(euw1), 5*time.Millisecond))
 	plain := e.table(func(o *dynamo.Options) { o.DisableConflictDetection = true })
 	ryw := e.table(func(o *dynamo.Options) {
 		o.DisableConflictDetection = true

@@ -8,7 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // policy routes the calls of one simulation run. Time is virtual: the run
@@ -35,7 +35,7 @@ var errRefused = errors.New("connection refused")
 // Client's network view alone.
 type routerPolicy struct {
 	w          *world
-	clock      *testutil.FakeClock
+	clock      *multiregiontest.FakeClock
 	start      time.Time
 	mr         *multiregion.Client
 	st         *multiregion.Store // nil when probesOnly
@@ -48,7 +48,7 @@ type routerPolicy struct {
 
 func newRouterPolicy(w *world, probesOnly bool) (*routerPolicy, error) {
 	p := &routerPolicy{w: w, start: time.Unix(0, 0), probesOnly: probesOnly, idx: map[multiregion.Region]int{}}
-	p.clock = testutil.NewFakeClock(p.start)
+	p.clock = multiregiontest.NewFakeClock(p.start)
 	var regions []multiregion.Region
 	for i, r := range w.regions {
 		regions = append(regions, multiregion.Region(r.name))

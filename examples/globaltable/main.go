@@ -2,8 +2,9 @@
 // in two regions edit the same item at the same time, last writer wins
 // silently keeps one edit, and the dynamo adapter surfaces the other.
 //
-// It runs in-process: a global-table emulator (two MREC replicas) behind
-// local endpoints on 127.0.0.1, the real AWS SDK talking HTTP to them.
+// It runs in-process on the public test kit, multiregiontest: a lab of two
+// regions on 127.0.0.1 serving a DynamoDB global table (two MREC replicas),
+// the real AWS SDK talking HTTP to them.
 //
 //	go run ./examples/globaltable
 package main
@@ -12,19 +13,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
-	"github.com/regionkit/multiregion/internal/testutil"
-	"github.com/regionkit/multiregion/internal/testutil/globaltable"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // Doc is the shared item.
@@ -51,40 +45,26 @@ func run(ctx context.Context, out io.Writer) error {
 	defer cancel()
 
 	// A global table in two regions, replication ~50 ms.
-	emu, err := globaltable.New(globaltable.Options{
-		Regions: []string{string(virginia), string(ireland)}, Mode: globaltable.MREC,
-		ReplicationDelay: 50 * time.Millisecond,
-	})
+	lab, err := multiregiontest.New([]multiregion.Region{virginia, ireland},
+		multiregiontest.WithDynamoDB(func(o *multiregiontest.DynamoDBOptions) { o.ReplicationDelay = 50 * time.Millisecond }))
 	if err != nil {
 		return err
 	}
-	defer emu.Close()
-	rs, err := testutil.StartRegions([]string{string(virginia), string(ireland)}, testutil.WithHandler(emu.Handler))
-	if err != nil {
-		return err
-	}
-	defer rs.Close()
-	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
+	defer lab.Close()
+	ddb := lab.DynamoDB()
 
-	cfg := aws.Config{
-		Region:      string(virginia),
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-		HTTPClient:  &http.Client{Transport: tr},
-	}
-	mr, err := multiregion.New(ctx, cfg, rs.Options(multiregion.ServiceDynamoDB, multiregion.ServiceDynamoDBStreams),
+	mr, err := multiregion.New(ctx, lab.Config(), lab.Options(),
 		func(o *multiregion.Options) { o.DisableBackgroundProbes = true })
 	if err != nil {
 		return err
 	}
 	defer mr.Close()
-	if err := createTable(ctx, mr, "docs"); err != nil {
+	if err := ddb.CreateTable(ctx, "docs", multiregiontest.StringKey("id")); err != nil {
 		return err
 	}
 
 	// The adapter: one handle for the global table; conflicts on a channel.
-	noCRC := func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true } // the emulator sends no CRC32
-	docs, err := dynamo.New[Doc](ctx, mr, "docs", dynamo.WithClientOptions(noCRC),
+	docs, err := dynamo.New[Doc](ctx, mr, "docs",
 		func(o *dynamo.Options) { o.StreamPollInterval = 10 * time.Millisecond })
 	if err != nil {
 		return err
@@ -95,15 +75,15 @@ func run(ctx context.Context, out io.Writer) error {
 	if _, err := docs.Put(ctx, Doc{ID: "readme", Title: "Draft", By: "nobody"}, dynamo.InRegion(virginia)); err != nil {
 		return err
 	}
-	if err := emu.Quiesce(ctx); err != nil {
+	if err := ddb.Quiesce(ctx); err != nil {
 		return err
 	}
 
 	// Alice (Virginia) and Bob (Ireland) edit the same item within the
 	// replication window: neither sees the other's edit. (Replication is
 	// held while they type, so the demo does not depend on timing.)
-	emu.PauseReplication(string(virginia))
-	emu.PauseReplication(string(ireland))
+	ddb.PauseReplication(string(virginia))
+	ddb.PauseReplication(string(ireland))
 	alice, err := docs.Put(ctx, Doc{ID: "readme", Title: "Alice's title", By: "alice"}, dynamo.InRegion(virginia))
 	if err != nil {
 		return err
@@ -116,9 +96,9 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "bob   wrote version %.8s in %s\n", bob.Version, bob.Origin)
 
 	// Replication converges on one version everywhere, silently.
-	emu.ResumeReplication(string(virginia))
-	emu.ResumeReplication(string(ireland))
-	if err := emu.Quiesce(ctx); err != nil {
+	ddb.ResumeReplication(string(virginia))
+	ddb.ResumeReplication(string(ireland))
+	if err := ddb.Quiesce(ctx); err != nil {
 		return err
 	}
 	for _, r := range []multiregion.Region{virginia, ireland} {
@@ -149,17 +129,4 @@ func shortID(s string) string {
 		return s[:8]
 	}
 	return s
-}
-
-// createTable creates the table in one region; the global table has it everywhere.
-func createTable(ctx context.Context, mr *multiregion.Client, name string) error {
-	ddb := dynamodb.NewFromConfig(mr.Config(virginia), func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true })
-	_, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-		StreamSpecification:  &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
-	})
-	return err
 }

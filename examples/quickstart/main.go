@@ -15,15 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/internal/testutil"
-	"github.com/regionkit/multiregion/internal/testutil/globaltable"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 func main() {
@@ -36,18 +32,15 @@ func main() {
 }
 
 func run(ctx context.Context, out io.Writer) error {
-	// 1. The lab: one endpoint per region, with a round trip each, serving
-	// a DynamoDB global-table emulator (asynchronous replication, streams).
+	// 1. The lab (the public test kit, multiregiontest): one endpoint per
+	// region, with a round trip each, serving a DynamoDB global table
+	// (asynchronous replication, streams).
 	regions := []string{"eu-west-1", "us-west-2", "us-east-1"}
-	emu, err := globaltable.New(globaltable.Options{Regions: regions, ReplicationDelay: 100 * time.Millisecond})
-	if err != nil {
-		return err
-	}
-	defer emu.Close()
-	lab, err := testutil.StartRegions(regions, testutil.WithHandler(emu.Handler),
-		testutil.WithLatency("us-east-1", 10*time.Millisecond),
-		testutil.WithLatency("us-west-2", 70*time.Millisecond),
-		testutil.WithLatency("eu-west-1", 160*time.Millisecond))
+	lab, err := multiregiontest.New(regions,
+		multiregiontest.WithDynamoDB(func(o *multiregiontest.DynamoDBOptions) { o.ReplicationDelay = 100 * time.Millisecond }),
+		multiregiontest.WithLatency("us-east-1", 10*time.Millisecond),
+		multiregiontest.WithLatency("us-west-2", 70*time.Millisecond),
+		multiregiontest.WithLatency("eu-west-1", 160*time.Millisecond))
 	if err != nil {
 		return err
 	}
@@ -55,16 +48,11 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintln(out, "lab:", lab)
 
 	// 2. The client. Regions are listed in preference order, which only
-	// breaks ties; the endpoint overrides point the default prober (and any
-	// AWS client built from mr.Config) at the lab. Probes run every 100 ms
-	// here so the demo is quick; the default is 5 s.
-	tr := &http.Transport{} // ours, so that its connections close with the demo
-	defer tr.CloseIdleConnections()
-	cfg := aws.Config{
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDLAB", "lab-secret", ""),
-		HTTPClient:  &http.Client{Transport: tr},
-	}
-	mr, err := multiregion.New(ctx, cfg, lab.Options(multiregion.ServiceDynamoDB, multiregion.ServiceDynamoDBStreams), func(o *multiregion.Options) {
+	// breaks ties; lab.Options points the default prober (and any AWS
+	// client built from mr.Config) at the lab, and lab.Config holds test
+	// credentials and an HTTP client that reaches nothing but the lab.
+	// Probes run every 100 ms here so the demo is quick; the default is 5 s.
+	mr, err := multiregion.New(ctx, lab.Config(), lab.Options(), func(o *multiregion.Options) {
 		o.ProbeInterval = 100 * time.Millisecond
 		o.ProbeTimeout = 500 * time.Millisecond
 	})
@@ -75,7 +63,7 @@ func run(ctx context.Context, out io.Writer) error {
 	if err := mr.Refresh(ctx); err != nil {
 		return err
 	}
-	printStatus(out, "ranked after the first probe round", mr)
+	printRanking(out, "ranked after the first probe round", lab, mr)
 	nearest, err := mr.Nearest(ctx)
 	if err != nil {
 		return err
@@ -92,12 +80,12 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "rerouted to %s after %v (first failed probe: %s is suspect, ranked last)\n", next, time.Since(down).Round(10*time.Millisecond), nearest)
+	fmt.Fprintf(out, "rerouted to %s after %v (first failed probe: %s is ranked last)\n", next, time.Since(down).Round(10*time.Millisecond), nearest)
 	if err := waitFor(ctx, func() bool { return !mr.Healthy(nearest) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "%s ejected after %v (FailureThreshold consecutive failures)\n", nearest, time.Since(down).Round(10*time.Millisecond))
-	printStatus(out, "ranked during the outage", mr)
+	printRanking(out, "ranked during the outage", lab, mr)
 
 	// 4. Only one allowed region, and it is down: a typed error, never a
 	// silent wrong region. This is what a single-writer store's write gets.
@@ -118,10 +106,10 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "%s is nearest again after %v\n", back, time.Since(up).Round(10*time.Millisecond))
-	printStatus(out, "ranked after recovery", mr)
+	printRanking(out, "ranked after recovery", lab, mr)
 
 	// 6. A datastore adapter on the same client.
-	return tableDemo(ctx, out, lab, emu, mr)
+	return tableDemo(ctx, out, lab, mr)
 }
 
 // waitForNearest polls Nearest until ok accepts it.
@@ -149,18 +137,20 @@ func waitFor(ctx context.Context, cond func() bool) error {
 	return nil
 }
 
-func printStatus(out io.Writer, title string, mr *multiregion.Client) {
+// printRanking prints the regions in pick order with their health and the
+// round trip the lab gives each.
+func printRanking(out io.Writer, title string, lab *multiregiontest.Lab, mr *multiregion.Client) {
 	fmt.Fprintln(out, title+":")
-	for i, st := range mr.Status() {
+	all, _ := mr.Set()
+	for i, r := range mr.Rank(all, nil) {
 		state := "healthy"
-		if !st.Healthy {
+		if !mr.Healthy(r) {
 			state = "EJECTED"
-		} else if st.ConsecutiveFailures > 0 {
-			state = "suspect"
 		}
-		line := fmt.Sprintf("  %d. %-10s %-8s latency %-8v", i+1, st.Region, state, st.Latency.Round(time.Millisecond))
-		if st.LastError != nil && state != "healthy" {
-			line += fmt.Sprintf(" last error: %v", st.LastError)
+		ep := lab.Endpoint(string(r))
+		line := fmt.Sprintf("  %d. %-10s %-8s lab round trip %v", i+1, r, state, ep.Latency())
+		if !ep.IsUp() {
+			line += " (down)"
 		}
 		fmt.Fprintln(out, line)
 	}

@@ -6,14 +6,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
-	"github.com/regionkit/multiregion/internal/testutil"
-	"github.com/regionkit/multiregion/internal/testutil/globaltable"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // Profile is the item of the demo's global table.
@@ -23,23 +18,22 @@ type Profile struct {
 	City string `dynamodbav:"city"`
 }
 
-// noCRC: the lab's DynamoDB emulator sends no x-amz-crc32 header.
-func noCRC(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }
-
 // tableDemo runs the dynamo adapter on the lab's global table: writes and
 // reads go to the nearest replica, a read fails over when that region is
 // down, and two concurrent edits in two regions, which DynamoDB resolves by
 // last writer wins without a trace, come back as a conflict.
-func tableDemo(ctx context.Context, out io.Writer, lab *testutil.Regions, emu *globaltable.Emulator, mr *multiregion.Client) error {
+func tableDemo(ctx context.Context, out io.Writer, lab *multiregiontest.Lab, mr *multiregion.Client) error {
+	ddb := lab.DynamoDB()
 	fmt.Fprintln(out, "--- DynamoDB global table (MREC) through the dynamo adapter ---")
 	nearest, err := mr.Nearest(ctx)
 	if err != nil {
 		return err
 	}
-	if err := createProfiles(ctx, mr, nearest); err != nil {
+	// The emulator's tables are global: created once, present everywhere.
+	if err := ddb.CreateTable(ctx, "profiles", multiregiontest.StringKey("user")); err != nil {
 		return err
 	}
-	profiles, err := dynamo.New[Profile](ctx, mr, "profiles", dynamo.WithClientOptions(noCRC),
+	profiles, err := dynamo.New[Profile](ctx, mr, "profiles",
 		func(o *dynamo.Options) { o.StreamPollInterval = 20 * time.Millisecond })
 	if err != nil {
 		return err
@@ -52,7 +46,7 @@ func tableDemo(ctx context.Context, out io.Writer, lab *testutil.Regions, emu *g
 		return err
 	}
 	fmt.Fprintf(out, "put ada: version %.8s written in %s (the nearest replica)\n", meta.Version, meta.Origin)
-	if err := emu.Quiesce(ctx); err != nil {
+	if err := ddb.Quiesce(ctx); err != nil {
 		return err
 	}
 
@@ -79,7 +73,7 @@ func tableDemo(ctx context.Context, out io.Writer, lab *testutil.Regions, emu *g
 		}
 	}
 	for _, r := range others[:2] {
-		emu.PauseReplication(string(r))
+		ddb.PauseReplication(string(r))
 	}
 	a, err := profiles.Put(ctx, Profile{User: "ada", Name: "Ada", City: "Paris"}, dynamo.InRegion(others[0]))
 	if err != nil {
@@ -91,9 +85,9 @@ func tableDemo(ctx context.Context, out io.Writer, lab *testutil.Regions, emu *g
 	}
 	fmt.Fprintf(out, "concurrent edits: %.8s in %s, %.8s in %s\n", a.Version, a.Origin, b.Version, b.Origin)
 	for _, r := range others[:2] {
-		emu.ResumeReplication(string(r))
+		ddb.ResumeReplication(string(r))
 	}
-	if err := emu.Quiesce(ctx); err != nil {
+	if err := ddb.Quiesce(ctx); err != nil {
 		return err
 	}
 	select {
@@ -106,18 +100,4 @@ func tableDemo(ctx context.Context, out io.Writer, lab *testutil.Regions, emu *g
 		return fmt.Errorf("no conflict surfaced")
 	}
 	return nil
-}
-
-// createProfiles creates the global table (the emulator creates a table in
-// every replica region, as a global table is).
-func createProfiles(ctx context.Context, mr *multiregion.Client, r multiregion.Region) error {
-	ddb := dynamodb.NewFromConfig(mr.Config(r), noCRC)
-	_, err := ddb.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String("profiles"),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("user"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("user"), KeyType: types.KeyTypeHash}},
-		StreamSpecification:  &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
-	})
-	return err
 }

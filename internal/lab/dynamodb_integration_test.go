@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/regionkit/multiregion/internal/testutil"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // TestDynamoDBAPI: each region's dynalite answers the real aws-sdk-go-v2 client:
@@ -28,7 +28,7 @@ func TestDynamoDBAPI(t *testing.T) {
 			HTTPClient:   awsHTTPClient(t),
 		})
 		table := unique("lab-smoke-")
-		_, err := db.CreateTable(ctx, testutil.PKSKTableInput(table))
+		_, err := db.CreateTable(ctx, multiregiontest.TableInput(table, multiregiontest.StringKey("pk"), multiregiontest.NumberKey("sk")))
 		if err != nil {
 			t.Fatalf("CreateTable: %v", err)
 		}

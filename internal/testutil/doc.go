@@ -1,18 +1,12 @@
-// Package testutil provides in-process regional endpoints and a fake clock
-// for the tests, examples and benchmarks of multiregion and its adapters.
+// Package testutil is reserved for test helpers that only this project's
+// own tests need and that no user of the SDK would copy.
 //
-// Quick start:
-//
-//	rs, err := testutil.StartRegions([]string{"us-east-1", "us-west-2"},
-//		testutil.WithLatency("us-west-2", 30*time.Millisecond))
-//	if err != nil { ... }
-//	defer rs.Close()
-//	mr, err := multiregion.New(ctx, cfg, rs.Options(multiregion.ServiceDynamoDB))
-//	...
-//	rs.Endpoint("us-east-1").Down() // connection refused from now on
-//	_ = rs.Endpoint("us-east-1").Up()
-//
-// Each endpoint answers GET / as DynamoDB's front end does, so the Client's
-// default prober measures it; WithHandler puts a real API (such as the
-// global-table emulator in globaltable) behind the same switch.
+// It holds none today. The in-process regional endpoints, the fake clock,
+// the CreateTable helpers and the DynamoDB global-table emulator that used
+// to live here are public now, so that services built on multiregion can
+// test with them too: see github.com/regionkit/multiregion/multiregiontest
+// (the lab: Start, New, Endpoint, FakeClock, WithDynamoDB) and
+// multiregiontest/globaltable (the emulator on its own). Put a helper here
+// only if it is about this repository (its CI, its lab scripts, its
+// figures), never one a user's test would want.
 package testutil
