@@ -4,7 +4,7 @@ import "time"
 
 // Clock is the source of time for the Client: when probes run, when a region
 // was last probed, how long an ejection lasts. Tests and simulations inject
-// a fake clock (internal/testutil.FakeClock) to run in virtual time.
+// a fake clock (multiregiontest.FakeClock) to run in virtual time.
 // Implementations must be safe for concurrent use.
 type Clock interface {
 	Now() time.Time
