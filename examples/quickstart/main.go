@@ -3,7 +3,8 @@
 // answering like DynamoDB's regional front end and each with its own latency,
 // builds a multiregion.Client on it, prints the regions ranked nearest
 // first, takes the nearest region down, shows the reroute, and brings the
-// region back. Then the dynamo adapter works on a global table in the same
+// region back. Two stores on the Client show that one datastore's failures
+// eject a region for it only. Then the dynamo adapter works on a global table in the same
 // lab: nearest-replica writes, a read failing over, and a write that last
 // writer wins discarded, surfaced as a conflict.
 //
@@ -108,7 +109,12 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "%s is nearest again after %v\n", back, time.Since(up).Round(10*time.Millisecond))
 	printRanking(out, "ranked after recovery", lab, mr)
 
-	// 6. A datastore adapter on the same client.
+	// 6. Routing per store: one store's failures are its own.
+	if err := storesDemo(ctx, out, mr); err != nil {
+		return err
+	}
+
+	// 7. A datastore adapter on the same client.
 	return tableDemo(ctx, out, lab, mr)
 }
 

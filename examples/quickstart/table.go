@@ -57,6 +57,9 @@ func tableDemo(ctx context.Context, out io.Writer, lab *multiregiontest.Lab, mr 
 		return err
 	}
 	fmt.Fprintf(out, "get ada while %s is down: %q served by %s\n", nearest, it.Value.City, it.Region)
+	if rs, ok := profiles.Status().Region(nearest); ok { // the table's own view of the region
+		fmt.Fprintf(out, "the table's store saw %d failure(s) in %s; last: %v\n", rs.ConsecutiveFailures, nearest, rs.LastError)
+	}
 	if err := lab.Endpoint(string(nearest)).Up(); err != nil {
 		return err
 	}
