@@ -79,7 +79,7 @@ func (f *fakeStore) called() []multiregion.Region {
 
 // setup builds a Client whose network view ranks use1, usw2, euw1 in that
 // order (10, 20, 30 ms), a Store over all three, and a Loop on it.
-func setup(t *testing.T) (*route.Loop, *fakeStore) {
+func setup(t testing.TB) (*route.Loop, *fakeStore) {
 	t.Helper()
 	rtt := map[multiregion.Region]time.Duration{use1: 10 * time.Millisecond, usw2: 20 * time.Millisecond, euw1: 30 * time.Millisecond}
 	mr, err := multiregion.New(context.Background(), aws.Config{}, multiregion.WithRegions(use1, usw2, euw1), func(o *multiregion.Options) {
@@ -94,7 +94,7 @@ func setup(t *testing.T) (*route.Loop, *fakeStore) {
 	return &route.Loop{Store: st, Classifier: classes}, &fakeStore{errs: map[multiregion.Region]error{}}
 }
 
-func failures(t *testing.T, l *route.Loop, r multiregion.Region) int {
+func failures(t testing.TB, l *route.Loop, r multiregion.Region) int {
 	t.Helper()
 	s, ok := l.Store.Status().Region(r)
 	require.True(t, ok)

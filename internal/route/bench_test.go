@@ -1,0 +1,25 @@
+package route_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/regionkit/multiregion/internal/route"
+)
+
+// BenchmarkRun is the loop's own cost per call: pick, one attempt that
+// reports one network call, observe. The adapters' routed/raw benchmarks
+// (dynamo BenchmarkGetRoutedVsRaw) put it next to a real round trip.
+func BenchmarkRun(b *testing.B) {
+	l, _ := setup(b)
+	ctx := context.Background()
+	call := route.Call{Op: "fake.Get", Kind: route.Read}
+	fn := func(ctx context.Context, a *route.Attempt) error { return a.Observe(ctx, time.Now(), nil) }
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := l.Run(ctx, call, fn); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
