@@ -49,7 +49,7 @@ func (t *Table[T]) BatchGet(ctx context.Context, keys []any, optFns ...func(*Cal
 		pending := all[:n]
 		all = all[n:]
 		var got []map[string]types.AttributeValue
-		r, err := t.route(ctx, op, opRead, co.Region, "", func(ctx context.Context, r multiregion.Region, api API) error {
+		r, err := t.route(ctx, op, opRead, co, "", func(ctx context.Context, r multiregion.Region, api API) error {
 			items, rest, err := t.batchGetIn(ctx, r, api, pending, co.ConsistentRead, nil)
 			got, pending = append(got, items...), rest
 			return err
@@ -147,7 +147,7 @@ func (t *Table[T]) BatchWrite(ctx context.Context, puts []T, deletes []any, optF
 		n := min(len(reqs), batchWriteMax)
 		pending := reqs[:n]
 		reqs = reqs[n:]
-		_, err := t.route(ctx, op, opIdempotent, co.Region, "", func(ctx context.Context, r multiregion.Region, api API) error {
+		_, err := t.route(ctx, op, opIdempotent, co, "", func(ctx context.Context, r multiregion.Region, api API) error {
 			var err error
 			pending, err = t.batchWriteIn(ctx, r, api, pending, metas)
 			return err

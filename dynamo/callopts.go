@@ -1,6 +1,8 @@
 package dynamo
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/regionkit/multiregion"
 )
@@ -23,6 +25,15 @@ type CallOptions struct {
 	// write is conditional: an unknown outcome is never replayed elsewhere.
 	// default: none
 	Condition *expression.ConditionBuilder
+
+	// Exclude leaves replica regions out of this call only (say, a region
+	// an operator is draining, or one a hedged twin of the call already
+	// tried). Excluding a region without a replica, or the pinned Region,
+	// is an *InputError before any network call.
+	// default: none
+	Exclude []multiregion.Region
+
+	exclude multiregion.RegionSet // Exclude, resolved by callOptions
 }
 
 // InRegion pins a call to region r (no failover).
@@ -33,6 +44,11 @@ func InRegion(r multiregion.Region) func(*CallOptions) {
 // WithConsistentRead sets CallOptions.ConsistentRead.
 func WithConsistentRead(on bool) func(*CallOptions) {
 	return func(o *CallOptions) { o.ConsistentRead = on }
+}
+
+// ExcludeRegions leaves regions out of one call (CallOptions.Exclude).
+func ExcludeRegions(regions ...multiregion.Region) func(*CallOptions) {
+	return func(o *CallOptions) { o.Exclude = append(o.Exclude, regions...) }
 }
 
 // WithCondition sets CallOptions.Condition.
@@ -48,5 +64,18 @@ func (t *Table[T]) callOptions(op string, fns []func(*CallOptions)) (CallOptions
 			fn(&co)
 		}
 	}
-	return co, t.pinned(op, co.Region)
+	if err := t.pinned(op, co.Region); err != nil {
+		return co, err
+	}
+	for _, r := range co.Exclude {
+		i, err := t.mr.Index(r)
+		switch {
+		case err != nil || !t.set.Has(i):
+			return co, &InputError{Op: op, Reason: fmt.Sprintf("excluded region %s has no replica of table %s routed to", r, t.name), Err: err}
+		case r == co.Region:
+			return co, &InputError{Op: op, Reason: fmt.Sprintf("region %s is both pinned and excluded", r)}
+		}
+		co.exclude = co.exclude.With(i)
+	}
+	return co, nil
 }

@@ -49,7 +49,7 @@ func (t *Table[T]) Delete(ctx context.Context, key any, optFns ...func(*CallOpti
 		cond, kind = &expr, opConditional
 	}
 	var old, tomb Meta
-	r, err := t.route(ctx, op, kind, co.Region, "", func(ctx context.Context, r multiregion.Region, api API) error {
+	r, err := t.route(ctx, op, kind, co, "", func(ctx context.Context, r multiregion.Region, api API) error {
 		var err error
 		if t.mode == MRSC {
 			old, err = t.plainDelete(ctx, op, r, api, k, cond)

@@ -44,7 +44,7 @@ func (t *Table[T]) Get(ctx context.Context, key any, optFns ...func(*CallOptions
 		}
 	}
 	var raw map[string]types.AttributeValue
-	r, err := t.route(ctx, op, opRead, co.Region, prefer, func(ctx context.Context, r multiregion.Region, api API) error {
+	r, err := t.route(ctx, op, opRead, co, prefer, func(ctx context.Context, r multiregion.Region, api API) error {
 		start := time.Now()
 		res, err := api.GetItem(ctx, in)
 		if err := t.report(ctx, r, start, err, false); err != nil {

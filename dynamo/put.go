@@ -57,7 +57,7 @@ func (t *Table[T]) put(ctx context.Context, op string, item T, expect *string, k
 		return Meta{}, err
 	}
 	var meta Meta
-	r, err := t.route(ctx, op, kind, co.Region, "", func(ctx context.Context, r multiregion.Region, api API) error {
+	r, err := t.route(ctx, op, kind, co, "", func(ctx context.Context, r multiregion.Region, api API) error {
 		m, err := t.versionedPut(ctx, op, r, api, av, key, expect)
 		meta = m
 		return err

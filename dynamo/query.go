@@ -89,7 +89,7 @@ func (t *Table[T]) Query(ctx context.Context, q QueryInput, optFns ...func(*Call
 		in.ConsistentRead = aws.Bool(true)
 	}
 	var res *dynamodb.QueryOutput
-	r, err := t.route(ctx, op, opRead, co.Region, "", func(ctx context.Context, r multiregion.Region, api API) error {
+	r, err := t.route(ctx, op, opRead, co, "", func(ctx context.Context, r multiregion.Region, api API) error {
 		out, err := api.Query(ctx, in)
 		if err := t.report(ctx, r, time.Time{}, err, false); err != nil {
 			return err

@@ -34,14 +34,15 @@ type attemptFunc func(ctx context.Context, r multiregion.Region, api API) error
 
 // route runs fn through the shared call loop (internal/route): the nearest
 // healthy replica region of this table's Store first, then the others in
-// its rank order as kind allows. pin, when set, is the only region tried
-// (CallOptions.Region); prefer, when set, is tried first (read-your-writes).
-// It returns the region whose attempt ended the call.
-func (t *Table[T]) route(ctx context.Context, op string, kind opKind, pin, prefer multiregion.Region, fn attemptFunc) (multiregion.Region, error) {
+// its rank order as kind allows. co.Region, when set, is the only region
+// tried; co.Exclude leaves regions out of this call; prefer, when set, is
+// tried first (read-your-writes). It returns the region whose attempt
+// ended the call.
+func (t *Table[T]) route(ctx context.Context, op string, kind opKind, co CallOptions, prefer multiregion.Region, fn attemptFunc) (multiregion.Region, error) {
 	if err := t.checkOpen(ctx); err != nil {
 		return "", err
 	}
-	call := route.Call{Op: op, Kind: kind, Pin: pin, Prefer: prefer, AttemptTimeout: t.opts.AttemptTimeout}
+	call := route.Call{Op: op, Kind: kind, Pin: co.Region, Prefer: prefer, Exclude: co.exclude, AttemptTimeout: t.opts.AttemptTimeout}
 	r, err := t.loop.Run(ctx, call, func(ctx context.Context, a *route.Attempt) error {
 		return t.attempt(ctx, op, a.Region, fn)
 	})

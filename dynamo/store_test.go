@@ -222,3 +222,35 @@ func TestTableProbeRanksByItsOwnSamples(t *testing.T) {
 		t.Fatalf("eu-west-1 probe latency %v, want the 5 ms injected", euw.Latency)
 	}
 }
+
+// TestExcludeRegionsPerCall: a call may leave regions out; bad exclusions
+// are the caller's error before any network call.
+func TestExcludeRegionsPerCall(t *testing.T) {
+	e := nearestUSE1(t)
+	tb, fakes := e.faultTable()
+	ctx := testCtx(t)
+	if _, err := tb.Put(ctx, Doc{PK: "x", SK: 1, Title: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	e.quiesce()
+	before := fakes[use1].count("GetItem")
+	got, err := tb.Get(ctx, Doc{PK: "x", SK: 1}, dynamo.ExcludeRegions(use1))
+	if err != nil || got.Region != euw1 {
+		t.Fatalf("Get excluding us-east-1: region %s, %v", got.Region, err)
+	}
+	if n := fakes[use1].count("GetItem"); n != before {
+		t.Fatalf("an excluded region got %d GetItem calls", n-before)
+	}
+	for name, opts := range map[string][]func(*dynamo.CallOptions){
+		"not a replica":         {dynamo.ExcludeRegions("ap-south-1")},
+		"pinned and excluded":   {dynamo.InRegion(use1), dynamo.ExcludeRegions(use1)},
+		"not on the Client too": {dynamo.ExcludeRegions("us-wets-2")},
+	} {
+		if _, err := tb.Get(ctx, Doc{PK: "x", SK: 1}, opts...); !errors.Is(err, dynamo.ErrInvalidInput) {
+			t.Fatalf("%s: %v, want ErrInvalidInput", name, err)
+		}
+	}
+	if _, err := tb.Get(ctx, Doc{PK: "x", SK: 1}, dynamo.ExcludeRegions(use1, euw1)); !errors.Is(err, multiregion.ErrNoHealthyRegion) {
+		t.Fatalf("every replica excluded: %v", err)
+	}
+}

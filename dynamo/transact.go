@@ -126,7 +126,7 @@ func (t *Table[T]) TransactWrite(ctx context.Context, ops []TxOp, optFns ...func
 		}
 	}
 	res := &TransactResult{Versions: make([]Meta, len(ops))}
-	r, err := t.route(ctx, op, opConditional, co.Region, "", func(ctx context.Context, r multiregion.Region, api API) error {
+	r, err := t.route(ctx, op, opConditional, co, "", func(ctx context.Context, r multiregion.Region, api API) error {
 		return t.transactIn(ctx, op, r, api, ops, res.Versions)
 	})
 	if err != nil {
@@ -260,7 +260,7 @@ func (t *Table[T]) TransactGet(ctx context.Context, keys []any, optFns ...func(*
 		in.TransactItems = append(in.TransactItems, types.TransactGetItem{Get: &types.Get{TableName: &t.name, Key: key}})
 	}
 	var out *dynamodb.TransactGetItemsOutput
-	r, err := t.route(ctx, op, opRead, co.Region, "", func(ctx context.Context, r multiregion.Region, api API) error {
+	r, err := t.route(ctx, op, opRead, co, "", func(ctx context.Context, r multiregion.Region, api API) error {
 		start := time.Now()
 		res, err := api.TransactGetItems(ctx, in)
 		if err = t.report(ctx, r, start, err, false); err == nil {

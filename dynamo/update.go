@@ -44,7 +44,7 @@ func (t *Table[T]) Update(ctx context.Context, key any, upd expression.UpdateBui
 	}
 	var raw map[string]types.AttributeValue
 	var meta Meta
-	r, err := t.route(ctx, op, opConditional, co.Region, "", func(ctx context.Context, r multiregion.Region, api API) error {
+	r, err := t.route(ctx, op, opConditional, co, "", func(ctx context.Context, r multiregion.Region, api API) error {
 		var err error
 		raw, meta, err = t.versionedUpdate(ctx, op, r, api, k, expr)
 		return err
