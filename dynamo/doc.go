@@ -19,17 +19,37 @@
 //
 // # Routing and failover
 //
-// Every call goes to the nearest healthy replica region (multiregion.Client
-// Pick) and feeds its latency and outcome back (Observe). On a regional
-// failure (5xx, throttling left after the SDK's retries, a connection
-// error, a timeout) reads and idempotent writes (Put, Delete, BatchWrite)
-// move to the next region in Rank order. A conditional write (Update,
-// PutIfVersion, a Delete with a condition, TransactWrite) whose outcome is
-// unknown is never replayed elsewhere: it returns a
+// Each Table registers a routing state of its own on the multiregion.Client
+// (a multiregion.Store named "dynamo:<table>", or Options.StoreName): its
+// failures eject a replica region for this table only, another table's or
+// another store's successes never readmit it, and it probes its replicas
+// itself with a key-only GetItem of a key no item has (Options.DisableProbe
+// turns that off), so that it ranks regions by round trips of its own.
+// Table.Status shows that view; multiregion.Client.Status shows it next to
+// the network view and the other stores.
+//
+// Every call runs through the module's one call loop: the nearest healthy
+// replica region first, and the outcome fed back to the table's store. On
+// a regional failure (5xx, throttling left after the SDK's retries, a
+// connection error, a timeout) reads and idempotent writes (Put, Delete,
+// BatchWrite) move to the next region in rank order. A conditional write
+// (Update, PutIfVersion, a Delete with a condition, TransactWrite) whose
+// outcome is unknown is never replayed elsewhere: it returns a
 // *multiregion.RegionError with OutcomeUnknown set. Errors that are the
-// caller's (ValidationException, a failed condition) neither fail over nor
-// count against the region, and neither does a call the caller's context
-// ended. CallOptions.Region (InRegion) pins a call to one region.
+// caller's (a ValidationException, which matches ErrInvalidInput; a failed
+// condition; a missing table, which matches ErrTableNotFound) neither fail
+// over nor count against the region, and neither does a call the caller's
+// context ended. CallOptions.Region (InRegion) pins a call to one region;
+// CallOptions.Exclude (ExcludeRegions) leaves regions out of one call.
+// When no replica could serve a call, the error is a
+// *multiregion.NoHealthyRegionError (errors.Is multiregion.ErrNoHealthyRegion)
+// carrying every attempt's region and error.
+//
+// A table with a replica in a region the Client does not list is an error
+// from New (a *NoReplicaError), so that a typo in WithRegions does not
+// drop a replica silently, unless Options.AllowPartialReplicas accepts the
+// subset; Status then names the replicas left out. A Table whose Client
+// closed fails with multiregion.ErrClosed.
 //
 // # Rules from the capability table
 //
