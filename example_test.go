@@ -18,7 +18,7 @@ import (
 // (rs.Options) and the default prober measures the real DynamoDB endpoints.
 func ExampleNew() {
 	rs, err := multiregiontest.New([]string{"ap-southeast-2", "eu-west-1", "us-east-1"},
-		multiregiontest.WithLatency("ap-southeast-2", 150*time.Millisecond),
+		multiregiontest.WithLatency("ap-southeast-2", 250*time.Millisecond), // far apart: one probe each must tell them apart on a busy machine
 		multiregiontest.WithLatency("eu-west-1", 60*time.Millisecond),
 		multiregiontest.WithLatency("us-east-1", 5*time.Millisecond))
 	if err != nil {
