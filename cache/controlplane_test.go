@@ -378,4 +378,3 @@ func TestProbePingsEveryRegion(t *testing.T) {
 	rs, _ := st.Status().Region(euw1)
 	assert.False(t, rs.Healthy, "a region whose PING fails stayed healthy")
 }
-
