@@ -378,3 +378,36 @@ func TestProbePingsEveryRegion(t *testing.T) {
 	rs, _ := st.Status().Region(euw1)
 	assert.False(t, rs.Healthy, "a region whose PING fails stayed healthy")
 }
+
+func TestReadYourWrites(t *testing.T) {
+	e := newEnv(t, use1, false)
+	e.setRTT(usw2, time.Millisecond) // us-west-2 serves reads
+	e.reg[use1].setInfo("master", 1000, true)
+	e.reg[usw2].setInfo("slave", 1000, true)
+	e.reg[euw1].setInfo("slave", 1000, true)
+	s := e.store(func(o *cache.Options) {
+		o.LagInterval = 10 * time.Millisecond
+		o.ReadYourWrites = true
+	})
+	ctx := testCtx(t)
+	_, r, _ := s.Get(ctx, "k")
+	assert.Equal(t, usw2, r, "no write yet: the nearest replica")
+
+	require.NoError(t, s.Set(ctx, "k", "v", 0))
+	e.reg[use1].setInfo("master", 1100, true) // the write moved the primary's offset
+	for range 5 {
+		v, r, err := s.Get(ctx, "k")
+		require.NoError(t, err)
+		assert.Equal(t, use1, r, "a replica behind the write served it")
+		assert.Equal(t, "v", v)
+		time.Sleep(15 * time.Millisecond)
+	}
+	e.reg[usw2].m.Set("k", "v") // replicated
+	e.reg[usw2].setInfo("slave", 1100, true)
+	eventually(t, "the caught-up replica to serve", func() bool {
+		_, r, err := s.Get(ctx, "k")
+		return err == nil && r == usw2
+	})
+	_, r, _ = s.In(euw1).Get(ctx, "k")
+	assert.Equal(t, euw1, r, "a pinned read is not redirected")
+}

@@ -75,9 +75,13 @@
 // master_link_down_since_seconds when its link is down). With cluster mode
 // enabled lag is not measured (replicas stay read candidates).
 //
-// Read-your-writes (reading from a replica only once its offset passed the
-// primary's at the time of a write) is not implemented yet: read with
-// In(store.Primary()) after a write that must be seen.
+// Read-your-writes is opt-in (Options.ReadYourWrites): after a routed
+// write, a replica serves the Store's routed reads only once its
+// replication offset has passed the primary's offset sampled after the
+// write; until then they go to the primary. Offsets are sampled by the lag
+// measurement (no WAIT, no extra round trip per write), so reads within
+// about one LagInterval of a write go to the primary. The Store is the
+// session; other Stores' and processes' writes are not tracked.
 //
 // # Errors and secrets
 //

@@ -39,10 +39,11 @@ type lagTracker struct {
 	mu       sync.Mutex
 	hist     []offsetSample
 	readings map[multiregion.Region]lagReading
+	offsets  map[multiregion.Region]offsetSample // each replica's last offset, for read-your-writes
 }
 
 func newLagTracker(interval time.Duration) *lagTracker {
-	return &lagTracker{interval: interval, readings: map[multiregion.Region]lagReading{}}
+	return &lagTracker{interval: interval, readings: map[multiregion.Region]lagReading{}, offsets: map[multiregion.Region]offsetSample{}}
 }
 
 // get returns the last lag of r if it is fresh (three intervals).
@@ -88,6 +89,7 @@ func (t *lagTracker) replica(r multiregion.Region, now time.Time, info replInfo)
 		lag = info.downSince
 	}
 	t.readings[r] = lagReading{lag: lag, at: now}
+	t.offsets[r] = offsetSample{at: now, off: info.offset}
 	return lag
 }
 
@@ -95,6 +97,7 @@ func (t *lagTracker) forget(r multiregion.Region) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.readings, r)
+	delete(t.offsets, r)
 }
 
 // replInfo is what INFO replication says.
@@ -185,6 +188,7 @@ func (s *Store) measureLag(ctx context.Context) {
 		}
 		return parseReplInfo(txt)
 	}
+	sampled := time.Now() // before the INFO: the offset it returns covers every write that ended before
 	p, ok := info(topo.Writer)
 	if !ok {
 		return
@@ -193,19 +197,20 @@ func (s *Store) measureLag(ctx context.Context) {
 		s.refreshAsync() // the topology's primary is a replica: a failover happened
 		return
 	}
-	s.lag.primary(time.Now(), p.offset)
+	s.lag.primary(sampled, p.offset)
 	changed := false
 	for _, m := range topo.Members {
 		if m.Role == singlewriter.RoleWriter {
 			continue
 		}
+		rsampled := time.Now()
 		ri, ok := info(m.Region)
 		if !ok {
 			s.lag.forget(m.Region)
 			changed = changed || m.LagKnown
 			continue
 		}
-		lag := s.lag.replica(m.Region, time.Now(), ri)
+		lag := s.lag.replica(m.Region, rsampled, ri)
 		if s.opts.MaxLag > 0 && (!m.LagKnown || (m.Lag > s.opts.MaxLag) != (lag > s.opts.MaxLag)) {
 			changed = true
 		}

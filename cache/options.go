@@ -119,6 +119,18 @@ type Options struct {
 	// default: 1s
 	LagInterval time.Duration
 
+	// ReadYourWrites makes routed reads after a routed write of this Store
+	// see that write: a replica serves them only once its replication
+	// offset has passed the primary's offset sampled after the write (both
+	// sampled by the lag measurement, every LagInterval: no WAIT, no extra
+	// round trip per write); until then they go to the primary. With
+	// LagInterval negative, or cluster mode enabled (lag not measured),
+	// every read after a write goes to the primary. Reads pinned with In
+	// are not affected. The Store is the session: writes of other Stores
+	// or processes are not tracked.
+	// default: false
+	ReadYourWrites bool
+
 	// RefreshInterval is the time between two topology loads (see
 	// singlewriter.Options.RefreshInterval). Negative: only on demand
 	// (READONLY, Failover, Refresh).

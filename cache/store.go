@@ -35,6 +35,8 @@ type Store struct {
 	rt    *singlewriter.Router[redis.UniversalClient]
 	lag   *lagTracker
 	root  *Scoped
+	ryw   *rywState   // nil unless Options.ReadYourWrites
+	loop  *route.Loop // the read-your-writes reads' (Router builds its own)
 
 	closed     atomic.Bool
 	cancel     context.CancelFunc
@@ -125,6 +127,10 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 	}
 	s.store = st
 	s.rt = singlewriter.NewRouter(kit, st, classifier, final)
+	s.loop = &route.Loop{Store: st, Classifier: classifier, Final: final, Logger: o.Logger}
+	if o.ReadYourWrites {
+		s.ryw = &rywState{}
+	}
 	s.root = &Scoped{s: s}
 	bg, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -417,7 +423,13 @@ func (h *Scoped) read(ctx context.Context, op string, fn singlewriter.AttemptFun
 	if err := s.err(); err != nil {
 		return "", err
 	}
-	r, err := s.rt.Read(ctx, op, h.pin, s.attempt(fn))
+	var r multiregion.Region
+	var err error
+	if s.ryw != nil && h.pin == "" {
+		r, err = s.rywRead(ctx, op, s.attempt(fn))
+	} else {
+		r, err = s.rt.Read(ctx, op, h.pin, s.attempt(fn))
+	}
 	return r, s.closedAs(err)
 }
 
@@ -428,6 +440,9 @@ func (h *Scoped) write(ctx context.Context, op string, kind route.Kind, fn singl
 		return "", err
 	}
 	r, err := s.rt.Write(ctx, op, kind, h.pin, s.attempt(fn))
+	if s.ryw != nil && err == nil {
+		s.ryw.wrote(r, time.Now())
+	}
 	return r, s.closedAs(err)
 }
 
