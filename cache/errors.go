@@ -29,7 +29,8 @@ var (
 	ErrClosed = fmt.Errorf("cache: store closed: %w", multiregion.ErrClosed)
 )
 
-// InputError reports a bad argument. It never quotes a value.
+// InputError reports a bad argument. It never quotes a value. Immutable
+// once returned: safe to share.
 type InputError struct {
 	Op     string // e.g. "cache.Set"
 	Arg    string // e.g. "key"
@@ -49,6 +50,7 @@ func (e *InputError) Is(target error) bool { return target == ErrInvalidInput }
 // Routed writes refresh the topology and retry once on the new primary;
 // when that retry fails too, the *multiregion.NoHealthyRegionError the call
 // returns holds this error among its attempts (errors.As finds it).
+// Immutable once returned: safe to share.
 type ReadOnlyError struct {
 	Region multiregion.Region
 	Err    error // the server's reply, a redis.Error
@@ -65,7 +67,7 @@ func (e *ReadOnlyError) Unwrap() error { return e.Err }
 func (e *ReadOnlyError) Is(target error) bool { return target == ErrReadOnly }
 
 // TopologyError reports a Global Datastore this adapter cannot route. It
-// never quotes an endpoint.
+// never quotes an endpoint. Immutable once returned: safe to share.
 type TopologyError struct {
 	Group  string             // the Global Datastore's ID, or "static"
 	Region multiregion.Region // the region concerned, if any

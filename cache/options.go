@@ -27,7 +27,7 @@ const (
 // and one address (host:port) per region. Use it for a Global Datastore
 // whose primary only moves on a redeploy, for self-managed Valkey / Redis
 // replicas, and in tests. Addresses carry no credentials (Options.Username
-// and Options.Password do).
+// and Options.Password do). A plain value, not synchronized; New copies it.
 type Static struct {
 	// Primary is the region that takes writes. Required.
 	Primary multiregion.Region
@@ -43,6 +43,7 @@ type Static struct {
 
 // Options configures a Store. The zero value of every field is its
 // default; New copies Options, so changing them afterwards has no effect.
+// A plain value, not synchronized: do not share one being modified.
 type Options struct {
 	// GlobalReplicationGroupID names the Global Datastore. With it, New
 	// loads the topology from the ElastiCache control plane

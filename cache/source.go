@@ -76,9 +76,10 @@ func clusterWord(on bool) string {
 	return "disabled"
 }
 
-// API is the part of the ElastiCache control-plane client the Store uses.
-// *elasticache.Client implements it.
-type API interface {
+// api is the part of the ElastiCache control-plane client the Store uses.
+// *elasticache.Client implements it (and is safe for concurrent use; an
+// implementation must be too).
+type api interface {
 	DescribeGlobalReplicationGroups(ctx context.Context, in *elasticache.DescribeGlobalReplicationGroupsInput, optFns ...func(*elasticache.Options)) (*elasticache.DescribeGlobalReplicationGroupsOutput, error)
 	DescribeReplicationGroups(ctx context.Context, in *elasticache.DescribeReplicationGroupsInput, optFns ...func(*elasticache.Options)) (*elasticache.DescribeReplicationGroupsOutput, error)
 	FailoverGlobalReplicationGroup(ctx context.Context, in *elasticache.FailoverGlobalReplicationGroupInput, optFns ...func(*elasticache.Options)) (*elasticache.FailoverGlobalReplicationGroupOutput, error)
@@ -92,16 +93,16 @@ type controlPlane struct {
 	mr      *multiregion.Client
 	optFns  []func(*elasticache.Options)
 	mu      sync.Mutex
-	clients map[multiregion.Region]API
+	clients map[multiregion.Region]api
 }
 
 func newControlPlane(mr *multiregion.Client, id string, optFns []func(*elasticache.Options)) *controlPlane {
-	return &controlPlane{id: id, mr: mr, optFns: optFns, clients: map[multiregion.Region]API{}}
+	return &controlPlane{id: id, mr: mr, optFns: optFns, clients: map[multiregion.Region]api{}}
 }
 
 // api returns the control-plane client of r, built once from the Client's
 // per-region aws.Config (its endpoint overrides included).
-func (c *controlPlane) api(r multiregion.Region) API {
+func (c *controlPlane) api(r multiregion.Region) api {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if a, ok := c.clients[r]; ok {

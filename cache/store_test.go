@@ -186,3 +186,26 @@ func TestReadOnlyCommand(t *testing.T) {
 		assert.False(t, cache.ReadOnlyCommand(c), c)
 	}
 }
+
+func TestClusterModeBuildsClusterClients(t *testing.T) {
+	e := newEnv(t, use1, false)
+	st := e.static(use1)
+	st.ClusterMode = true
+	s := e.store(func(o *cache.Options) { o.Static = st })
+	ctx := testCtx(t)
+	assert.True(t, s.ClusterMode())
+	w, err := s.Writer(ctx)
+	require.NoError(t, err)
+	_, ok := w.(*redis.ClusterClient)
+	assert.True(t, ok, "cluster mode enabled but the client is %T", w)
+	require.NoError(t, s.Set(ctx, "{u}k", "v", 0))
+	v, _, err := s.In(use1).Get(ctx, "{u}k")
+	require.NoError(t, err)
+	assert.Equal(t, "v", v)
+
+	plain := newEnv(t, use1, false).store()
+	w, err = plain.Writer(ctx)
+	require.NoError(t, err)
+	_, ok = w.(*redis.Client)
+	assert.True(t, ok, "cluster mode disabled but the client is %T", w)
+}
