@@ -2,6 +2,9 @@ package cache_test
 
 import (
 	"errors"
+	"io"
+	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -208,4 +211,59 @@ func TestClusterModeBuildsClusterClients(t *testing.T) {
 	require.NoError(t, err)
 	_, ok = w.(*redis.Client)
 	assert.True(t, ok, "cluster mode disabled but the client is %T", w)
+}
+
+// blackHole accepts connections and never answers: a region whose requests
+// time out after they were sent.
+func blackHole(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			go func() { _, _ = io.Copy(io.Discard, c) }()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+func TestTimeoutOfANonIdempotentWriteIsNotReplayed(t *testing.T) {
+	e := newEnv(t, use1, false)
+	st := e.static(use1)
+	st.Addrs[use1] = blackHole(t)
+	s := e.store(func(o *cache.Options) { o.Static = st; o.ReadTimeout = 100 * time.Millisecond; o.WriteTimeout = 100 * time.Millisecond })
+	ctx := testCtx(t)
+	_, err := s.Incr(ctx, "n")
+	var re *multiregion.RegionError
+	require.ErrorAs(t, err, &re)
+	assert.True(t, re.OutcomeUnknown, "a timed-out INCR was not reported as unknown: %v", err)
+	assert.ErrorIs(t, err, multiregion.ErrOutcomeUnknown)
+	assert.Equal(t, use1, re.Region)
+
+	// A read times out too, and fails over to a replica.
+	e.reg[usw2].m.Set("k", "v")
+	v, r, err := s.Get(ctx, "k")
+	require.NoError(t, err)
+	assert.Equal(t, "v", v)
+	assert.NotEqual(t, use1, r)
 }
