@@ -251,7 +251,11 @@ func TestTimeoutOfANonIdempotentWriteIsNotReplayed(t *testing.T) {
 	e := newEnv(t, use1, false)
 	st := e.static(use1)
 	st.Addrs[use1] = blackHole(t)
-	s := e.store(func(o *cache.Options) { o.Static = st; o.ReadTimeout = 100 * time.Millisecond; o.WriteTimeout = 100 * time.Millisecond })
+	s := e.store(func(o *cache.Options) {
+		o.Static = st
+		o.ReadTimeout = 100 * time.Millisecond
+		o.WriteTimeout = 100 * time.Millisecond
+	})
 	ctx := testCtx(t)
 	_, err := s.Incr(ctx, "n")
 	var re *multiregion.RegionError
