@@ -29,11 +29,13 @@ const (
 // replicas, and in tests. Addresses carry no credentials (Options.Username
 // and Options.Password do). A plain value, not synchronized; New copies it.
 type Static struct {
-	// Primary is the region that takes writes. Required.
+	// Primary is the region that takes writes.
+	// default: none (required)
 	Primary multiregion.Region
 	// Addrs maps every region (the primary's included) to the address of its
 	// primary endpoint (cluster mode disabled) or configuration endpoint
 	// (cluster mode enabled). At most 3 regions: 1 primary + 2 secondaries.
+	// default: none (required)
 	Addrs map[multiregion.Region]string
 	// ClusterMode says the regions run Redis Cluster (cluster mode
 	// enabled): the adapter then builds redis.ClusterClient.
@@ -111,7 +113,10 @@ type Options struct {
 	// MaxLag is the most replication lag a replica may have and still serve
 	// reads. Lag is measured in the background from INFO replication
 	// (cluster mode disabled); a replica whose lag is unknown stays a
-	// candidate, and the primary always is.
+	// candidate, and the primary always is. A replica crossing MaxLag (either
+	// way) reloads the topology at once, so reads follow within one
+	// LagInterval; with GlobalReplicationGroupID that load calls the control
+	// plane.
 	// default: 0 (no bound)
 	MaxLag time.Duration
 
