@@ -349,6 +349,8 @@ func (s *Store) Writer(ctx context.Context) (redis.UniversalClient, error) {
 
 // Reader returns the client of the nearest healthy region that may serve
 // reads (the primary, or a replica within MaxLag), and that region.
+// Options.ReadYourWrites does not apply to it: after a write that must be
+// seen, use Writer or the routed helpers.
 func (s *Store) Reader(ctx context.Context) (redis.UniversalClient, multiregion.Region, error) {
 	if err := checkCtx("cache.Reader", ctx); err != nil {
 		return nil, "", err
