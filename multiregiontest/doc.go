@@ -45,10 +45,17 @@
 //     service surfaced every write DynamoDB silently discarded. It rejects
 //     what DynamoDB rejects (empty key strings, items over 400 KB, wrong key
 //     types, overlapping update paths) with DynamoDB's ValidationException.
+//   - WithElastiCache: the ElastiCache control plane of one Global
+//     Datastore (DescribeGlobalReplicationGroups, DescribeReplicationGroups,
+//     FailoverGlobalReplicationGroup, over the AWS query protocol). The data
+//     plane is the test's own Redis (miniredis, redis-server): give each
+//     member's address. Its handle, Lab.ElastiCache, moves the primary,
+//     changes endpoints and cluster mode, and records failovers; the
+//     OnFailover hook lets a test promote its real servers.
 //   - WithHandler: a fake of your own behind the same switches.
 //
-// The Aurora / RDS, ElastiCache, DocumentDB and S3 adapters will add their
-// stores (control-plane mocks) the same way, one option each.
+// The Aurora / RDS, DocumentDB and S3 adapters will add their stores
+// (control-plane mocks) the same way, one option each.
 //
 // # Wiring a Client
 //
@@ -79,9 +86,9 @@
 //
 // # Concurrency
 //
-// Lab, Endpoint, DynamoDB and FakeClock are safe for concurrent use by
+// Lab, Endpoint, DynamoDB, ElastiCache and FakeClock are safe for concurrent use by
 // multiple goroutines: a test may flip a region's switches while its
-// service is calling. Option, DynamoDBOptions, KeyAttribute and
+// service is calling. Option, DynamoDBOptions, ElastiCacheOptions, KeyAttribute and
 // WriteRecord are plain values, and OptionError is immutable once
 // returned.
 package multiregiontest

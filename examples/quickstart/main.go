@@ -6,7 +6,10 @@
 // region back. Two stores on the Client show that one datastore's failures
 // eject a region for it only. Then the dynamo adapter works on a global table in the same
 // lab: nearest-replica writes, a read failing over, and a write that last
-// writer wins discarded, surfaced as a conflict.
+// writer wins discarded, surfaced as a conflict. Last, the cache adapter on
+// an ElastiCache Global Datastore (the lab's control-plane mock, in-process
+// Valkey servers): writes on the primary only, reads from the nearest
+// region, a failover the writes follow.
 //
 //	go run ./examples/quickstart
 package main
@@ -37,7 +40,15 @@ func run(ctx context.Context, out io.Writer) error {
 	// region, with a round trip each, serving a DynamoDB global table
 	// (asynchronous replication, streams).
 	regions := []string{"eu-west-1", "us-west-2", "us-east-1"}
+	// In-process Valkey servers for the ElastiCache Global Datastore of the
+	// last part (the lab mocks ElastiCache's control plane only).
+	cacheServers, err := startCacheRegions(regions, "eu-west-1")
+	if err != nil {
+		return err
+	}
+	defer cacheServers.close()
 	lab, err := multiregiontest.New(regions,
+		cacheServers.option(),
 		multiregiontest.WithDynamoDB(func(o *multiregiontest.DynamoDBOptions) { o.ReplicationDelay = 100 * time.Millisecond }),
 		multiregiontest.WithLatency("us-east-1", 10*time.Millisecond),
 		multiregiontest.WithLatency("us-west-2", 70*time.Millisecond),
@@ -114,8 +125,12 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	// 7. A datastore adapter on the same client.
-	return tableDemo(ctx, out, lab, mr)
+	// 7. Datastore adapters on the same client.
+	if err := tableDemo(ctx, out, lab, mr); err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	return cacheDemo(ctx, out, cacheServers, mr)
 }
 
 // waitForNearest polls Nearest until ok accepts it.

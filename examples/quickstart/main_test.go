@@ -34,6 +34,10 @@ func TestQuickstart(t *testing.T) {
 		"written in us-east-1",
 		"served by us-west-2",
 		"CONFLICT surfaced",
+		"Global Datastore primary eu-west-1",
+		`cache: written on eu-west-1, read "logged-in" from us-east-1 (nearest)`,
+		"accepts writes only in eu-west-1, not in us-west-2",
+		"the primary is us-west-2; INCR logins = 1 there",
 	} {
 		if !bytes.Contains(out.Bytes(), []byte(want)) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
