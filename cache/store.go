@@ -187,52 +187,6 @@ func (s *Store) connect(_ context.Context, m singlewriter.Member) (redis.Univers
 
 func closeClient(c redis.UniversalClient) error { return c.Close() }
 
-// readOnlyHook turns a READONLY reply into a *ReadOnlyError and starts a
-// topology refresh, for routed calls and for the raw clients of Writer and
-// Reader alike.
-type readOnlyHook struct {
-	s      *Store
-	region multiregion.Region
-}
-
-func (h *readOnlyHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h *readOnlyHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		if err != nil && redis.IsReadOnlyError(err) {
-			err = h.wrap(cmd, err)
-		}
-		return err
-	}
-}
-
-func (h *readOnlyHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		err := next(ctx, cmds)
-		for _, c := range cmds {
-			if e := c.Err(); e != nil && redis.IsReadOnlyError(e) {
-				w := h.wrap(c, e)
-				if err == e {
-					err = w
-				}
-			}
-		}
-		return err
-	}
-}
-
-func (h *readOnlyHook) wrap(cmd redis.Cmder, err error) error {
-	var ro *ReadOnlyError
-	if errors.As(err, &ro) {
-		return err
-	}
-	w := &ReadOnlyError{Region: h.region, Err: err}
-	cmd.SetErr(w)
-	h.s.refreshAsync()
-	return w
-}
-
 // refreshAsync starts one topology refresh in the background, unless one
 // started this way is still running.
 func (s *Store) refreshAsync() {
@@ -412,51 +366,4 @@ func checkCtx(op string, ctx context.Context) error {
 		return &InputError{Op: op, Arg: "ctx", Reason: "nil context"}
 	}
 	return nil
-}
-
-// In returns a handle whose calls all go to region r: reads there only
-// (within MaxLag), writes there only if r is the primary region, else a
-// *multiregion.WriteRegionError before any network traffic.
-func (s *Store) In(r multiregion.Region) *Scoped { return &Scoped{s: s, pin: r} }
-
-// read runs fn on the nearest reader (or the pinned region).
-func (h *Scoped) read(ctx context.Context, op string, fn singlewriter.AttemptFunc[redis.UniversalClient]) (multiregion.Region, error) {
-	s := h.s
-	if err := s.err(); err != nil {
-		return "", err
-	}
-	var r multiregion.Region
-	var err error
-	if s.ryw != nil && h.pin == "" {
-		r, err = s.rywRead(ctx, op, s.attempt(fn))
-	} else {
-		r, err = s.rt.Read(ctx, op, h.pin, s.attempt(fn))
-	}
-	return r, s.closedAs(err)
-}
-
-// write runs fn on the primary.
-func (h *Scoped) write(ctx context.Context, op string, kind route.Kind, fn singlewriter.AttemptFunc[redis.UniversalClient]) (multiregion.Region, error) {
-	s := h.s
-	if err := s.err(); err != nil {
-		return "", err
-	}
-	r, err := s.rt.Write(ctx, op, kind, h.pin, s.attempt(fn))
-	if s.ryw != nil && err == nil {
-		s.ryw.wrote(r, time.Now())
-	}
-	return r, s.closedAs(err)
-}
-
-// attempt bounds one attempt with Options.AttemptTimeout.
-func (s *Store) attempt(fn singlewriter.AttemptFunc[redis.UniversalClient]) singlewriter.AttemptFunc[redis.UniversalClient] {
-	d := s.opts.AttemptTimeout
-	if d <= 0 {
-		return fn
-	}
-	return func(ctx context.Context, r multiregion.Region, c redis.UniversalClient) error {
-		ctx, cancel := context.WithTimeoutCause(ctx, d, route.ErrAttemptTimeout)
-		defer cancel()
-		return fn(ctx, r, c)
-	}
 }
