@@ -129,8 +129,11 @@ func TestOptionErrors(t *testing.T) {
 	_, mr := newLab(t, false, nil)
 	ctx := testCtx(t)
 	for name, fn := range map[string]func(*docdb.Options){
-		"nothing":          func(*docdb.Options) {},
-		"both":             func(o *docdb.Options) { o.GlobalClusterID = "g"; o.Members = []docdb.Member{{Region: use1, Writer: true, Endpoint: "h:1"}} },
+		"nothing": func(*docdb.Options) {},
+		"both": func(o *docdb.Options) {
+			o.GlobalClusterID = "g"
+			o.Members = []docdb.Member{{Region: use1, Writer: true, Endpoint: "h:1"}}
+		},
 		"bad CA":           func(o *docdb.Options) { o.GlobalClusterID = "g"; o.CABundle = []byte("not pem") },
 		"bad version":      func(o *docdb.Options) { o.GlobalClusterID = "g"; o.EngineVersion = "eight" },
 		"password no user": func(o *docdb.Options) { o.GlobalClusterID = "g"; o.Password = "p" },
@@ -205,7 +208,11 @@ func TestSecretsNeverLeak(t *testing.T) {
 	_, err = coll.UpdateOne(ctx, id, bson.D{{Key: "n", Value: 1}})
 	errs = append(errs, err)
 	errs = append(errs, c.Switchover(ctx, usw2))
-	_, err = docdb.New(ctx, mr, func(o *docdb.Options) { o.GlobalClusterID = "missing"; o.Name = "x"; o.Username, o.Password = "app", secret })
+	_, err = docdb.New(ctx, mr, func(o *docdb.Options) {
+		o.GlobalClusterID = "missing"
+		o.Name = "x"
+		o.Username, o.Password = "app", secret
+	})
 	errs = append(errs, err)
 	st := c.Status()
 	for i, err := range errs {
