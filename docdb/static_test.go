@@ -20,7 +20,7 @@ import (
 )
 
 // closedPort returns a loopback address nobody listens on.
-func closedPort(t *testing.T) string {
+func closedPort(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
