@@ -17,7 +17,8 @@ var ErrStaticTopology = errors.New("docdb: static topology has no control plane"
 // traffic: an empty database or collection name, a nil filter, a document
 // that does not marshal to BSON, an update without operators, a
 // replacement with operators, a pipeline that does not fit the call.
-// Reason never quotes the document (it may hold personal data).
+// Reason never quotes the document (it may hold personal data). A plain
+// value.
 type InputError struct {
 	Op     string // e.g. "docdb.UpdateOne"
 	Arg    string // the parameter, e.g. "update"

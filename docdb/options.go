@@ -26,6 +26,7 @@ const (
 const RetryableWritesVersion = "8.0.2"
 
 // Member is one regional cluster of a static topology (Options.Members).
+// It is a plain value.
 type Member struct {
 	Region multiregion.Region
 	// Writer marks the primary cluster. Exactly one member is the writer.
@@ -39,7 +40,8 @@ type Member struct {
 }
 
 // Options configures a Cluster. Every field's zero value is its default;
-// New copies Options.
+// New copies Options (Members and CABundle too), so changing them
+// afterwards has no effect. A plain value, not synchronized.
 type Options struct {
 	// GlobalClusterID names the global cluster to describe through the
 	// DocumentDB control plane (DescribeGlobalClusters, DescribeDBClusters
@@ -70,7 +72,8 @@ type Options struct {
 	// default they are on for engine versions from RetryableWritesVersion
 	// (8.0.2) and off before it (DocumentDB then rejects retryWrites=true).
 	// The driver never retries updateMany and deleteMany, which DocumentDB
-	// 8.0.2 does not support as retryable either.
+	// 8.0.2 does not support as retryable either. A regional client keeps
+	// the setting it was built with until its endpoint changes.
 	// default: nil (from the engine version)
 	RetryWrites *bool
 

@@ -17,7 +17,7 @@ import (
 
 // ControlPlaneAPI is the part of the DocumentDB control plane the adapter
 // calls; *docdb.Client (github.com/aws/aws-sdk-go-v2/service/docdb)
-// implements it.
+// implements it. Implementations must be safe for concurrent use.
 type ControlPlaneAPI interface {
 	DescribeGlobalClusters(ctx context.Context, in *awsdocdb.DescribeGlobalClustersInput, optFns ...func(*awsdocdb.Options)) (*awsdocdb.DescribeGlobalClustersOutput, error)
 	DescribeDBClusters(ctx context.Context, in *awsdocdb.DescribeDBClustersInput, optFns ...func(*awsdocdb.Options)) (*awsdocdb.DescribeDBClustersOutput, error)
@@ -33,7 +33,8 @@ type LagSource interface {
 	ReplicaLag(ctx context.Context, region multiregion.Region, clusterID string) (time.Duration, error)
 }
 
-// LagFunc adapts a function to LagSource.
+// LagFunc adapts a function to LagSource; it is as safe for concurrent
+// use as the function.
 type LagFunc func(ctx context.Context, region multiregion.Region, clusterID string) (time.Duration, error)
 
 // ReplicaLag calls f.
@@ -49,7 +50,7 @@ type MetricReader interface {
 	Maximum(ctx context.Context, region multiregion.Region, namespace, metric string, dimensions map[string]string, period time.Duration) (value float64, ok bool, err error)
 }
 
-// CloudWatchLag returns a LagSource reading AWS/DocDB
+// CloudWatchLag returns a LagSource (safe for concurrent use if m is) reading AWS/DocDB
 // DBClusterReplicaLagMaximum (milliseconds) of the secondary cluster, over
 // the last period (default 1 minute).
 func CloudWatchLag(m MetricReader, period time.Duration) LagSource {
