@@ -83,4 +83,3 @@ func TestCloudWatchLag(t *testing.T) {
 	_, err = src.ReplicaLag(context.Background(), usw2, "orders-w2")
 	assert.Error(t, err, "no datapoint: lag unknown")
 }
-
