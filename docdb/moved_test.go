@@ -45,7 +45,7 @@ func TestFailedWriteReloadsTopology(t *testing.T) {
 	coll := c.Collection("db", "c")
 	loads := lab.DocDB().Calls("DescribeGlobalClusters")
 
-	require.NoError(t, lab.DocDB().SetWriter(string(usw2))) // the failover the Cluster has not seen
+	require.NoError(t, lab.DocDB().SetWriter(string(usw2)))    // the failover the Cluster has not seen
 	_, err = coll.InsertOne(ctx, bson.D{{Key: "v", Value: 1}}) // no _id: not idempotent, but surely not applied
 	require.ErrorIs(t, err, multiregion.ErrNoHealthyRegion)
 	assert.Contains(t, err.Error(), string(usw2), "the second try ran on the new primary")
