@@ -116,12 +116,12 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 			src = lagSource{src: src, lag: o.LagSource}
 		}
 	} else {
-		src = &controlSource{id: o.GlobalClusterID, regions: mr.Regions(), api: c.api, lag: o.LagSource}
+		src = &controlSource{id: o.GlobalClusterID, regions: mr.Regions(), api: c.api, lag: o.LagSource, partial: o.AllowPartial}
 	}
 	kit, err := singlewriter.New(ctx, mr, src, c.connect, disconnect, func(so *singlewriter.Options) {
 		so.Kind, so.Store = multiregion.DocumentDBGlobal, c.name
 		so.RefreshInterval, so.MaxLag, so.Logger = o.RefreshInterval, o.MaxLag, o.Logger
-		so.Done = mr.Done()
+		so.Done, so.AllowPartial = mr.Done(), o.AllowPartial
 	})
 	if err != nil {
 		return nil, err

@@ -103,3 +103,16 @@ func TestControlPlaneFailureKeepsTopology(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, err))
 }
+
+func TestAllowPartial(t *testing.T) {
+	lab, mr := newLab(t, false, nil)
+	lab.DocDB().AddRegion("ap-south-1")
+	_, err := docdb.New(testCtx(t), mr, func(o *docdb.Options) { o.GlobalClusterID = lab.DocDB().GlobalClusterID() })
+	require.ErrorIs(t, err, multiregion.ErrUnknownRegion, "a member outside the Client")
+	c, err := docdb.New(testCtx(t), mr, func(o *docdb.Options) {
+		o.GlobalClusterID, o.AllowPartial, o.RefreshInterval = lab.DocDB().GlobalClusterID(), true, -1
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	assert.Equal(t, labRegions, c.Regions())
+}

@@ -71,7 +71,19 @@
 // goes to the primary region when this Cluster wrote a document with that
 // _id (an insert, or a write whose filter was {_id: v}) within
 // ReadYourWritesWindow. Writes with other filters (UpdateMany, a filter on
-// other fields) are not tracked, nor are other processes' writes.
+// other fields) are not tracked, nor are other processes' writes. Such a
+// read does not fail over to a secondary (which could serve a stale
+// document): when the primary region cannot answer, it fails.
+//
+// # When the primary moves
+//
+// A switchover or failover cuts the old primary's connections, often
+// before any server refuses a write as read-only. A write that fails in
+// the primary region for a regional reason therefore also reloads the
+// topology (at most once per second; concurrent failures wait for the
+// same reload) and, if the primary moved, runs once more there, unless it
+// is a non-idempotent write whose outcome is unknown. Reads need no such
+// step: they fail over to the next region anyway.
 //
 // # Switchover and failover
 //

@@ -102,6 +102,12 @@ type Options struct {
 	// default: "rs0"
 	ReplicaSet string
 
+	// AllowPartial accepts a global cluster with regional clusters outside
+	// the multiregion.Client's regions: they are left out of routing. The
+	// primary is never left out.
+	// default: false (such a topology is an error)
+	AllowPartial bool
+
 	// MaxLag is the most replication lag a secondary region may have and
 	// still serve reads. Lag comes from LagSource; a region whose lag is
 	// unknown keeps serving.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -82,7 +83,13 @@ type controlSource struct {
 	regions []multiregion.Region // the Client's
 	api     func(multiregion.Region) ControlPlaneAPI
 	lag     LagSource
+	partial bool // Options.AllowPartial
 }
+
+// notDescribed is the endpoint of a member outside the Client's regions:
+// it is not described (the Client has no endpoint there) and the kit
+// leaves it out of routing.
+const notDescribed = "not-described.invalid:27017"
 
 func (s *controlSource) LoadTopology(ctx context.Context) (singlewriter.Topology, error) {
 	var t singlewriter.Topology
@@ -123,6 +130,17 @@ func (s *controlSource) LoadTopology(ctx context.Context) (singlewriter.Topology
 		r, id, err := parseClusterARN(arn)
 		if err != nil {
 			return t, err
+		}
+		if !slices.Contains(s.regions, r) {
+			if !s.partial {
+				return t, fmt.Errorf("DescribeGlobalClusters %s: member %s (Options.AllowPartial leaves such members out): %w",
+					s.id, arn, &multiregion.UnknownRegionError{Region: r})
+			}
+			if aws.ToBool(gm.IsWriter) {
+				return t, fmt.Errorf("DescribeGlobalClusters %s: the primary is in %s: %w", s.id, r, &multiregion.UnknownRegionError{Region: r})
+			}
+			t.Members = append(t.Members, singlewriter.Member{Region: r, Role: singlewriter.RoleReader, ID: arn, Endpoint: notDescribed})
+			continue
 		}
 		dc, err := s.api(r).DescribeDBClusters(ctx, &awsdocdb.DescribeDBClustersInput{DBClusterIdentifier: aws.String(id)})
 		if err != nil {
