@@ -75,6 +75,15 @@
 // read does not fail over to a secondary (which could serve a stale
 // document): when the primary region cannot answer, it fails.
 //
+// # Outages
+//
+// A region whose connections are cut or refused fails the attempt and the
+// read moves on to the next region. The driver first waits up to its
+// server selection timeout (5 s here; set it with Options.ClientOptions)
+// for the region's server, so the first read after an outage takes that
+// long (2.1 s in the lab with a 2 s timeout); later reads skip the region
+// once the store has ejected it.
+//
 // # When the primary moves
 //
 // A switchover or failover cuts the old primary's connections, often

@@ -138,7 +138,8 @@ type Options struct {
 
 	// ClientOptions, when set, adjusts each regional driver client's
 	// options after the adapter set its own (timeouts, pool sizes,
-	// monitors). It must not set hosts, auth or TLS in a way that leaks a
+	// monitors). The adapter sets a server selection timeout of 5s: the
+	// longest a read waits for a region that is down before it moves on. It must not set hosts, auth or TLS in a way that leaks a
 	// secret into an error.
 	// default: nil
 	ClientOptions func(r multiregion.Region, o *options.ClientOptions)
