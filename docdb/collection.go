@@ -49,7 +49,7 @@ func (c *Cluster) Collection(db, name string) *Collection {
 	return &Collection{c: c, db: db, name: name}
 }
 
-// Database and Name return the collection's database and name.
+// Database returns the collection's database name.
 func (co *Collection) Database() string { return co.db }
 
 // Name returns the collection's name.

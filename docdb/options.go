@@ -81,6 +81,8 @@ type Options struct {
 	// They are never put in an error, a log line or a Status.
 	// default: "" (no authentication)
 	Username string
+	// Password goes with Username; it requires one.
+	// default: ""
 	Password string
 
 	// CABundle is the PEM bundle the clusters' TLS certificates are checked
