@@ -1,0 +1,71 @@
+package docdb_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/regionkit/multiregion"
+	"github.com/regionkit/multiregion/multiregiontest"
+)
+
+// TestMain fails the package if a test leaves a goroutine behind: refresh
+// loops, probes, driver monitors.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+const (
+	use1 = multiregion.Region("us-east-1")
+	usw2 = multiregion.Region("us-west-2")
+	euw1 = multiregion.Region("eu-west-1")
+)
+
+var labRegions = []multiregion.Region{use1, usw2, euw1}
+
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// logBuffer collects every log line, for the secret checks.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// newLab starts the lab with the DocumentDB control plane and a Client on
+// it; probes are off unless probes is true.
+func newLab(t *testing.T, probes bool, logs *logBuffer, opts ...func(*multiregiontest.DocDBOptions)) (*multiregiontest.Lab, *multiregion.Client) {
+	t.Helper()
+	lab := multiregiontest.Start(t, labRegions, multiregiontest.WithDocDB(opts...))
+	mr, err := multiregion.New(testCtx(t), lab.Config(), lab.Options(), func(o *multiregion.Options) {
+		o.DisableBackgroundProbes = !probes
+		if logs != nil {
+			o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = mr.Close() })
+	return lab, mr
+}

@@ -1,0 +1,382 @@
+package multiregiontest
+
+import (
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/regionkit/multiregion"
+)
+
+// docdbPath is the path prefix of the lab's DocumentDB control plane. The
+// DocumentDB and RDS APIs share the query protocol's Version (2014-10-31)
+// and many Action names, so the lab tells them apart by path.
+const docdbPath = "/docdb/"
+
+// docdbNamespace is the XML namespace DocumentDB answers in (RDS's).
+const docdbNamespace = "http://rds.amazonaws.com/doc/2014-10-31/"
+
+// DocDBOptions configures the DocumentDB global cluster of a lab: one
+// regional cluster per lab region, the writer in Writer.
+type DocDBOptions struct {
+	// GlobalClusterID is the global cluster's identifier.
+	// default: "docdb-global"
+	GlobalClusterID string
+	// Writer is the primary region.
+	// default: the lab's first region
+	Writer string
+	// Regions are the regions with a cluster.
+	// default: every region of the lab
+	Regions []string
+	// EngineVersion is every cluster's engine version.
+	// default: "5.0.0"
+	EngineVersion string
+	// Endpoint gives the data-plane endpoint (host, port) of region's
+	// cluster, e.g. a FerretDB the test started. The reader endpoint is
+	// the same host with "-ro" before its first dot.
+	// default: <id>-<region>.cluster-lab.<region>.docdb.amazonaws.com, 27017 (not served)
+	Endpoint func(region string) (host string, port int)
+}
+
+// WithDocDB serves a DocumentDB control plane in every region:
+// DescribeGlobalClusters, DescribeDBClusters (the region's own cluster),
+// SwitchoverGlobalCluster and FailoverGlobalCluster (which move the
+// writer at once), in the AWS query protocol. Lab.DocDB changes the
+// topology under a test. It serves no data plane.
+func WithDocDB(fns ...func(*DocDBOptions)) Option {
+	var o DocDBOptions
+	for _, fn := range fns {
+		fn(&o)
+	}
+	return func(c *labConfig) { c.addStore(&docdbStore{opts: o}) }
+}
+
+// DocDB returns the lab's DocumentDB control plane, or nil if the lab was
+// started without WithDocDB.
+func (l *Lab) DocDB() *DocDB {
+	for _, s := range l.stores {
+		if d, ok := s.(*docdbStore); ok {
+			return d.handle
+		}
+	}
+	return nil
+}
+
+// DocDB is the lab's DocumentDB global cluster. It is safe for concurrent use.
+type DocDB struct {
+	mu       sync.Mutex
+	id       string
+	account  string
+	writer   string
+	regions  []string // members, in the lab's order
+	engine   string
+	host     map[string]string
+	port     map[string]int
+	status   map[string]string
+	calls    map[string]int
+	failNext map[string]int // action -> remaining injected failures
+}
+
+// GlobalClusterID returns the global cluster's identifier.
+func (d *DocDB) GlobalClusterID() string { return d.id }
+
+// ClusterARN returns the ARN of region's cluster.
+func (d *DocDB) ClusterARN(region string) string {
+	return fmt.Sprintf("arn:aws:rds:%s:%s:cluster:%s-%s", region, d.account, d.id, region)
+}
+
+// Writer returns the current primary region.
+func (d *DocDB) Writer() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.writer
+}
+
+// SetWriter makes region the primary, as a completed switchover would.
+func (d *DocDB) SetWriter(region string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !slices.Contains(d.regions, region) {
+		return fmt.Errorf("multiregiontest: DocDB: no cluster in %s", region)
+	}
+	d.writer = region
+	return nil
+}
+
+// SetEndpoint changes region's cluster endpoint.
+func (d *DocDB) SetEndpoint(region, host string, port int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.host[region], d.port[region] = host, port
+}
+
+// SetEngineVersion changes every cluster's engine version.
+func (d *DocDB) SetEngineVersion(v string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.engine = v
+}
+
+// AddRegion adds a secondary cluster in region (any region name, so that
+// a test can exceed the region limit or add members outside the Client).
+func (d *DocDB) AddRegion(region string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !slices.Contains(d.regions, region) {
+		d.regions = append(d.regions, region)
+		d.status[region] = "available"
+	}
+}
+
+// RemoveRegion removes region's secondary cluster from the global cluster.
+func (d *DocDB) RemoveRegion(region string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.regions = slices.DeleteFunc(d.regions, func(r string) bool { return r == region && r != d.writer })
+}
+
+// Calls returns how many times action (e.g. "DescribeGlobalClusters") was
+// called, in every region together.
+func (d *DocDB) Calls(action string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.calls[action]
+}
+
+// FailNext makes the next n calls of action fail with HTTP 500.
+func (d *DocDB) FailNext(action string, n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.failNext[action] = n
+}
+
+type docdbStore struct {
+	opts   DocDBOptions
+	handle *DocDB
+}
+
+func (s *docdbStore) kind() string { return "DocDB" }
+
+func (s *docdbStore) start(regions []string) error {
+	o := s.opts
+	d := &DocDB{id: o.GlobalClusterID, account: "123456789012", writer: o.Writer, engine: o.EngineVersion,
+		host: map[string]string{}, port: map[string]int{}, status: map[string]string{},
+		calls: map[string]int{}, failNext: map[string]int{}}
+	if d.id == "" {
+		d.id = "docdb-global"
+	}
+	if d.engine == "" {
+		d.engine = "5.0.0"
+	}
+	d.regions = slices.Clone(o.Regions)
+	if len(d.regions) == 0 {
+		d.regions = slices.Clone(regions)
+	}
+	if d.writer == "" {
+		d.writer = d.regions[0]
+	}
+	if !slices.Contains(d.regions, d.writer) {
+		return fmt.Errorf("writer %s has no cluster (regions %v)", d.writer, d.regions)
+	}
+	for _, r := range d.regions {
+		host, port := fmt.Sprintf("%s-%s.cluster-lab.%s.docdb.amazonaws.com", d.id, r, r), 27017
+		if o.Endpoint != nil {
+			host, port = o.Endpoint(r)
+		}
+		d.host[r], d.port[r], d.status[r] = host, port, "available"
+	}
+	s.handle = d
+	return nil
+}
+
+func (s *docdbStore) claims(r *http.Request) bool {
+	return r.URL.Path == strings.TrimSuffix(docdbPath, "/") || strings.HasPrefix(r.URL.Path, docdbPath)
+}
+
+func (s *docdbStore) endpoints(base string) map[string]string {
+	return map[string]string{multiregion.ServiceDocDB: strings.TrimRight(base, "/") + strings.TrimRight(docdbPath, "/")}
+}
+
+func (s *docdbStore) writeFault(w http.ResponseWriter, _ *http.Request, f fault) {
+	if f == faultThrottle {
+		writeQueryError(w, http.StatusBadRequest, "Throttling", "Rate exceeded")
+		return
+	}
+	writeQueryError(w, http.StatusInternalServerError, "InternalFailure", "injected failure")
+}
+
+func (s *docdbStore) close() {}
+
+func (s *docdbStore) handler(region string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handle.serve(region, w, r) })
+}
+
+// The XML shapes of the answers (only the fields the adapter reads, and a
+// few more).
+type (
+	xmlGlobalClusterMember struct {
+		DBClusterArn string   `xml:"DBClusterArn"`
+		IsWriter     bool     `xml:"IsWriter"`
+		Readers      []string `xml:"Readers>member"`
+	}
+	xmlGlobalCluster struct {
+		GlobalClusterIdentifier string                   `xml:"GlobalClusterIdentifier"`
+		GlobalClusterArn        string                   `xml:"GlobalClusterArn"`
+		Engine                  string                   `xml:"Engine"`
+		EngineVersion           string                   `xml:"EngineVersion"`
+		Status                  string                   `xml:"Status"`
+		Members                 []xmlGlobalClusterMember `xml:"GlobalClusterMembers>GlobalClusterMember"`
+	}
+	xmlDBCluster struct {
+		DBClusterIdentifier string `xml:"DBClusterIdentifier"`
+		DBClusterArn        string `xml:"DBClusterArn"`
+		Endpoint            string `xml:"Endpoint"`
+		ReaderEndpoint      string `xml:"ReaderEndpoint"`
+		Port                int    `xml:"Port"`
+		Engine              string `xml:"Engine"`
+		EngineVersion       string `xml:"EngineVersion"`
+		Status              string `xml:"Status"`
+	}
+)
+
+func (d *DocDB) serve(region string, w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		writeQueryError(w, http.StatusBadRequest, "InvalidAction", "the query protocol takes POST")
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		writeQueryError(w, http.StatusBadRequest, "MalformedQueryString", "form does not parse")
+		return
+	}
+	action := r.PostForm.Get("Action")
+	if v := r.PostForm.Get("Version"); v != "2014-10-31" {
+		writeQueryError(w, http.StatusBadRequest, "InvalidAction", "unsupported Version "+strconv.Quote(v))
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.calls[action]++
+	if d.failNext[action] > 0 {
+		d.failNext[action]--
+		writeQueryError(w, http.StatusInternalServerError, "InternalFailure", "injected failure")
+		return
+	}
+	switch action {
+	case "DescribeGlobalClusters":
+		if id := r.PostForm.Get("GlobalClusterIdentifier"); id != "" && id != d.id {
+			writeQueryError(w, http.StatusNotFound, "GlobalClusterNotFoundFault", "Global cluster "+id+" not found")
+			return
+		}
+		writeQueryResult(w, action, struct {
+			XMLName  xml.Name           `xml:"R"`
+			Clusters []xmlGlobalCluster `xml:"GlobalClusters>GlobalClusterMember"`
+		}{Clusters: []xmlGlobalCluster{d.globalCluster()}})
+	case "DescribeDBClusters":
+		id := r.PostForm.Get("DBClusterIdentifier")
+		if !slices.Contains(d.regions, region) || (id != "" && id != d.clusterID(region) && id != d.ClusterARN(region)) {
+			writeQueryError(w, http.StatusNotFound, "DBClusterNotFoundFault", "DBCluster "+id+" not found")
+			return
+		}
+		writeQueryResult(w, action, struct {
+			XMLName  xml.Name       `xml:"R"`
+			Clusters []xmlDBCluster `xml:"DBClusters>DBCluster"`
+		}{Clusters: []xmlDBCluster{d.dbCluster(region)}})
+	case "SwitchoverGlobalCluster", "FailoverGlobalCluster":
+		if id := r.PostForm.Get("GlobalClusterIdentifier"); id != d.id {
+			writeQueryError(w, http.StatusNotFound, "GlobalClusterNotFoundFault", "Global cluster "+id+" not found")
+			return
+		}
+		if action == "FailoverGlobalCluster" && r.PostForm.Get("AllowDataLoss") != "true" && r.PostForm.Get("Switchover") != "true" {
+			writeQueryError(w, http.StatusBadRequest, "InvalidParameterCombination", "one of AllowDataLoss and Switchover is required")
+			return
+		}
+		target := r.PostForm.Get("TargetDbClusterIdentifier")
+		to := ""
+		for _, m := range d.regions {
+			if target == d.ClusterARN(m) || target == d.clusterID(m) {
+				to = m
+			}
+		}
+		if to == "" {
+			writeQueryError(w, http.StatusNotFound, "DBClusterNotFoundFault", "DBCluster "+target+" not found")
+			return
+		}
+		if to == d.writer {
+			writeQueryError(w, http.StatusBadRequest, "InvalidGlobalClusterStateFault", "the target is the primary cluster already")
+			return
+		}
+		d.writer = to
+		writeQueryResult(w, action, struct {
+			XMLName       xml.Name         `xml:"R"`
+			GlobalCluster xmlGlobalCluster `xml:"GlobalCluster"`
+		}{GlobalCluster: d.globalCluster()})
+	default:
+		writeQueryError(w, http.StatusBadRequest, "InvalidAction", "the lab's DocumentDB does not serve "+strconv.Quote(action))
+	}
+}
+
+func (d *DocDB) clusterID(region string) string { return d.id + "-" + region }
+
+func (d *DocDB) globalCluster() xmlGlobalCluster {
+	g := xmlGlobalCluster{GlobalClusterIdentifier: d.id, GlobalClusterArn: "arn:aws:rds::" + d.account + ":global-cluster:" + d.id,
+		Engine: "docdb", EngineVersion: d.engine, Status: "available"}
+	for _, r := range d.regions {
+		m := xmlGlobalClusterMember{DBClusterArn: d.ClusterARN(r), IsWriter: r == d.writer}
+		if r == d.writer {
+			for _, o := range d.regions {
+				if o != r {
+					m.Readers = append(m.Readers, d.ClusterARN(o))
+				}
+			}
+		}
+		g.Members = append(g.Members, m)
+	}
+	return g
+}
+
+func (d *DocDB) dbCluster(region string) xmlDBCluster {
+	host := d.host[region]
+	ro := host
+	if i := strings.IndexByte(host, '.'); i > 0 {
+		ro = host[:i] + "-ro" + host[i:]
+	}
+	return xmlDBCluster{DBClusterIdentifier: d.clusterID(region), DBClusterArn: d.ClusterARN(region),
+		Endpoint: host, ReaderEndpoint: ro, Port: d.port[region], Engine: "docdb", EngineVersion: d.engine, Status: d.status[region]}
+}
+
+func writeQueryResult(w http.ResponseWriter, action string, result any) {
+	b, err := xml.Marshal(result)
+	if err != nil {
+		writeQueryError(w, http.StatusInternalServerError, "InternalFailure", "lab: "+err.Error())
+		return
+	}
+	// xml.Marshal names the anonymous struct's element after nothing
+	// useful; strip it and wrap the fields in <ActionResult>.
+	inner := string(b)
+	if i := strings.IndexByte(inner, '>'); i >= 0 {
+		inner = inner[i+1:]
+	}
+	if i := strings.LastIndex(inner, "</"); i >= 0 {
+		inner = inner[:i]
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	fmt.Fprintf(w, `<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>lab-docdb</RequestId></ResponseMetadata></%sResponse>`,
+		action, docdbNamespace, action, inner, action, action)
+}
+
+func writeQueryError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	var esc strings.Builder
+	_ = xml.EscapeText(&esc, []byte(msg))
+	typ := "Sender"
+	if status >= 500 {
+		typ = "Receiver"
+	}
+	fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>lab-docdb</RequestId></ErrorResponse>`,
+		docdbNamespace, typ, code, esc.String())
+}
