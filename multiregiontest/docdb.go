@@ -203,10 +203,10 @@ func (s *docdbStore) endpoints(base string) map[string]string {
 
 func (s *docdbStore) writeFault(w http.ResponseWriter, _ *http.Request, f fault) {
 	if f == faultThrottle {
-		writeQueryError(w, http.StatusBadRequest, "Throttling", "Rate exceeded")
+		writeQueryError(w, docdbNamespace, http.StatusBadRequest, "Throttling", "Rate exceeded")
 		return
 	}
-	writeQueryError(w, http.StatusInternalServerError, "InternalFailure", "injected failure")
+	writeQueryError(w, docdbNamespace, http.StatusInternalServerError, "InternalFailure", "injected failure")
 }
 
 func (s *docdbStore) close() {}
@@ -245,16 +245,16 @@ type (
 
 func (d *DocDB) serve(region string, w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
-		writeQueryError(w, http.StatusBadRequest, "InvalidAction", "the query protocol takes POST")
+		writeQueryError(w, docdbNamespace, http.StatusBadRequest, "InvalidAction", "the query protocol takes POST")
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		writeQueryError(w, http.StatusBadRequest, "MalformedQueryString", "form does not parse")
+		writeQueryError(w, docdbNamespace, http.StatusBadRequest, "MalformedQueryString", "form does not parse")
 		return
 	}
 	action := r.PostForm.Get("Action")
 	if v := r.PostForm.Get("Version"); v != "2014-10-31" {
-		writeQueryError(w, http.StatusBadRequest, "InvalidAction", "unsupported Version "+strconv.Quote(v))
+		writeQueryError(w, docdbNamespace, http.StatusBadRequest, "InvalidAction", "unsupported Version "+strconv.Quote(v))
 		return
 	}
 	d.mu.Lock()
@@ -262,13 +262,13 @@ func (d *DocDB) serve(region string, w http.ResponseWriter, r *http.Request) {
 	d.calls[action]++
 	if d.failNext[action] > 0 {
 		d.failNext[action]--
-		writeQueryError(w, http.StatusInternalServerError, "InternalFailure", "injected failure")
+		writeQueryError(w, docdbNamespace, http.StatusInternalServerError, "InternalFailure", "injected failure")
 		return
 	}
 	switch action {
 	case "DescribeGlobalClusters":
 		if id := r.PostForm.Get("GlobalClusterIdentifier"); id != "" && id != d.id {
-			writeQueryError(w, http.StatusNotFound, "GlobalClusterNotFoundFault", "Global cluster "+id+" not found")
+			writeQueryError(w, docdbNamespace, http.StatusNotFound, "GlobalClusterNotFoundFault", "Global cluster "+id+" not found")
 			return
 		}
 		writeQueryResult(w, action, struct {
@@ -278,7 +278,7 @@ func (d *DocDB) serve(region string, w http.ResponseWriter, r *http.Request) {
 	case "DescribeDBClusters":
 		id := r.PostForm.Get("DBClusterIdentifier")
 		if !slices.Contains(d.regions, region) || (id != "" && id != d.clusterID(region) && id != d.ClusterARN(region)) {
-			writeQueryError(w, http.StatusNotFound, "DBClusterNotFoundFault", "DBCluster "+id+" not found")
+			writeQueryError(w, docdbNamespace, http.StatusNotFound, "DBClusterNotFoundFault", "DBCluster "+id+" not found")
 			return
 		}
 		writeQueryResult(w, action, struct {
@@ -287,11 +287,11 @@ func (d *DocDB) serve(region string, w http.ResponseWriter, r *http.Request) {
 		}{Clusters: []xmlDBCluster{d.dbCluster(region)}})
 	case "SwitchoverGlobalCluster", "FailoverGlobalCluster":
 		if id := r.PostForm.Get("GlobalClusterIdentifier"); id != d.id {
-			writeQueryError(w, http.StatusNotFound, "GlobalClusterNotFoundFault", "Global cluster "+id+" not found")
+			writeQueryError(w, docdbNamespace, http.StatusNotFound, "GlobalClusterNotFoundFault", "Global cluster "+id+" not found")
 			return
 		}
 		if action == "FailoverGlobalCluster" && r.PostForm.Get("AllowDataLoss") != "true" && r.PostForm.Get("Switchover") != "true" {
-			writeQueryError(w, http.StatusBadRequest, "InvalidParameterCombination", "one of AllowDataLoss and Switchover is required")
+			writeQueryError(w, docdbNamespace, http.StatusBadRequest, "InvalidParameterCombination", "one of AllowDataLoss and Switchover is required")
 			return
 		}
 		target := r.PostForm.Get("TargetDbClusterIdentifier")
@@ -302,11 +302,11 @@ func (d *DocDB) serve(region string, w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if to == "" {
-			writeQueryError(w, http.StatusNotFound, "DBClusterNotFoundFault", "DBCluster "+target+" not found")
+			writeQueryError(w, docdbNamespace, http.StatusNotFound, "DBClusterNotFoundFault", "DBCluster "+target+" not found")
 			return
 		}
 		if to == d.writer {
-			writeQueryError(w, http.StatusBadRequest, "InvalidGlobalClusterStateFault", "the target is the primary cluster already")
+			writeQueryError(w, docdbNamespace, http.StatusBadRequest, "InvalidGlobalClusterStateFault", "the target is the primary cluster already")
 			return
 		}
 		d.writer = to
@@ -315,7 +315,7 @@ func (d *DocDB) serve(region string, w http.ResponseWriter, r *http.Request) {
 			GlobalCluster xmlGlobalCluster `xml:"GlobalCluster"`
 		}{GlobalCluster: d.globalCluster()})
 	default:
-		writeQueryError(w, http.StatusBadRequest, "InvalidAction", "the lab's DocumentDB does not serve "+strconv.Quote(action))
+		writeQueryError(w, docdbNamespace, http.StatusBadRequest, "InvalidAction", "the lab's DocumentDB does not serve "+strconv.Quote(action))
 	}
 }
 
@@ -351,7 +351,7 @@ func (d *DocDB) dbCluster(region string) xmlDBCluster {
 func writeQueryResult(w http.ResponseWriter, action string, result any) {
 	b, err := xml.Marshal(result)
 	if err != nil {
-		writeQueryError(w, http.StatusInternalServerError, "InternalFailure", "lab: "+err.Error())
+		writeQueryError(w, docdbNamespace, http.StatusInternalServerError, "InternalFailure", "lab: "+err.Error())
 		return
 	}
 	// xml.Marshal names the anonymous struct's element after nothing
@@ -366,17 +366,4 @@ func writeQueryResult(w http.ResponseWriter, action string, result any) {
 	w.Header().Set("Content-Type", "text/xml")
 	fmt.Fprintf(w, `<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>lab-docdb</RequestId></ResponseMetadata></%sResponse>`,
 		action, docdbNamespace, action, inner, action, action)
-}
-
-func writeQueryError(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(status)
-	var esc strings.Builder
-	_ = xml.EscapeText(&esc, []byte(msg))
-	typ := "Sender"
-	if status >= 500 {
-		typ = "Receiver"
-	}
-	fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>lab-docdb</RequestId></ErrorResponse>`,
-		docdbNamespace, typ, code, esc.String())
 }

@@ -1,11 +1,8 @@
 package multiregiontest
 
 import (
-	"bytes"
 	"context"
-	"encoding/xml"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -225,21 +222,6 @@ func (s *elastiCacheStore) claims(r *http.Request) bool {
 	return ok && form.Get("Version") == elastiCacheVersion && elastiCacheActions[form.Get("Action")]
 }
 
-// peekForm parses a form-encoded body and puts the body back.
-func peekForm(r *http.Request) (url.Values, bool) {
-	if r.Body == nil {
-		return nil, false
-	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	_ = r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	if err != nil {
-		return nil, false
-	}
-	v, err := url.ParseQuery(string(b))
-	return v, err == nil
-}
-
 func (s *elastiCacheStore) handler(region string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		form, _ := peekForm(r)
@@ -253,27 +235,13 @@ func (s *elastiCacheStore) endpoints(base string) map[string]string {
 
 func (s *elastiCacheStore) writeFault(w http.ResponseWriter, _ *http.Request, f fault) {
 	if f == faultThrottle {
-		writeQueryError(w, http.StatusBadRequest, "Sender", "Throttling", "Rate exceeded")
+		writeQueryError(w, elastiCacheXMLNS, http.StatusBadRequest, "Throttling", "Rate exceeded")
 		return
 	}
-	writeQueryError(w, http.StatusInternalServerError, "Receiver", "InternalFailure", "injected failure")
+	writeQueryError(w, elastiCacheXMLNS, http.StatusInternalServerError, "InternalFailure", "injected failure")
 }
 
 func (s *elastiCacheStore) close() {}
-
-// writeQueryError answers with the query protocol's error shape.
-func writeQueryError(w http.ResponseWriter, status int, typ, code, msg string) {
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>mrtest</RequestId></ErrorResponse>`,
-		elastiCacheXMLNS, typ, code, esc(msg))
-}
-
-func esc(s string) string {
-	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
-}
 
 func (e *ElastiCache) serve(w http.ResponseWriter, ctx context.Context, region string, form url.Values) {
 	action := form.Get("Action")
@@ -285,7 +253,7 @@ func (e *ElastiCache) serve(w http.ResponseWriter, ctx context.Context, region s
 	case "DescribeGlobalReplicationGroups":
 		id := form.Get("GlobalReplicationGroupId")
 		if id != "" && id != e.id {
-			writeQueryError(w, http.StatusNotFound, "Sender", "GlobalReplicationGroupNotFoundFault", "GlobalReplicationGroup "+id+" not found.")
+			writeQueryError(w, elastiCacheXMLNS, http.StatusNotFound, "GlobalReplicationGroupNotFoundFault", "GlobalReplicationGroup "+id+" not found.")
 			return
 		}
 		e.mu.Lock()
@@ -305,7 +273,7 @@ func (e *ElastiCache) serve(w http.ResponseWriter, ctx context.Context, region s
 		}
 		e.mu.Unlock()
 		if m == nil {
-			writeQueryError(w, http.StatusNotFound, "Sender", "ReplicationGroupNotFoundFault", "ReplicationGroup "+id+" not found.")
+			writeQueryError(w, elastiCacheXMLNS, http.StatusNotFound, "ReplicationGroupNotFoundFault", "ReplicationGroup "+id+" not found.")
 			return
 		}
 	case "FailoverGlobalReplicationGroup":
@@ -326,7 +294,7 @@ func (e *ElastiCache) serve(w http.ResponseWriter, ctx context.Context, region s
 func (e *ElastiCache) failover(w http.ResponseWriter, ctx context.Context, form url.Values) bool {
 	id, to, rg := form.Get("GlobalReplicationGroupId"), form.Get("PrimaryRegion"), form.Get("PrimaryReplicationGroupId")
 	if id != e.id {
-		writeQueryError(w, http.StatusNotFound, "Sender", "GlobalReplicationGroupNotFoundFault", "GlobalReplicationGroup "+id+" not found.")
+		writeQueryError(w, elastiCacheXMLNS, http.StatusNotFound, "GlobalReplicationGroupNotFoundFault", "GlobalReplicationGroup "+id+" not found.")
 		return false
 	}
 	e.mu.Lock()
@@ -337,11 +305,11 @@ func (e *ElastiCache) failover(w http.ResponseWriter, ctx context.Context, form 
 	}
 	e.mu.Unlock()
 	if !member {
-		writeQueryError(w, http.StatusBadRequest, "Sender", "InvalidParameterValue", "PrimaryRegion and PrimaryReplicationGroupId do not name a secondary member.")
+		writeQueryError(w, elastiCacheXMLNS, http.StatusBadRequest, "InvalidParameterValue", "PrimaryRegion and PrimaryReplicationGroupId do not name a secondary member.")
 		return false
 	}
 	if to == from {
-		writeQueryError(w, http.StatusBadRequest, "Sender", "InvalidParameterCombination", "The replication group is already the primary.")
+		writeQueryError(w, elastiCacheXMLNS, http.StatusBadRequest, "InvalidParameterCombination", "The replication group is already the primary.")
 		return false
 	}
 	var err error
@@ -355,7 +323,7 @@ func (e *ElastiCache) failover(w http.ResponseWriter, ctx context.Context, form 
 	}
 	e.mu.Unlock()
 	if err != nil {
-		writeQueryError(w, http.StatusBadRequest, "Sender", "InvalidGlobalReplicationGroupState", "failover refused: "+err.Error())
+		writeQueryError(w, elastiCacheXMLNS, http.StatusBadRequest, "InvalidGlobalReplicationGroupState", "failover refused: "+err.Error())
 		return false
 	}
 	return true
@@ -367,7 +335,7 @@ func (e *ElastiCache) groupXML(members bool) string {
 	fmt.Fprintf(&b, "<GlobalReplicationGroup><GlobalReplicationGroupId>%s</GlobalReplicationGroupId><Status>available</Status>"+
 		"<Engine>valkey</Engine><EngineVersion>8.0</EngineVersion><CacheNodeType>cache.r7g.large</CacheNodeType>"+
 		"<ClusterEnabled>%t</ClusterEnabled><TransitEncryptionEnabled>%t</TransitEncryptionEnabled><AuthTokenEnabled>false</AuthTokenEnabled>",
-		esc(e.id), len(e.members) > 0 && e.members[0].cluster, e.tls)
+		xmlEscape(e.id), len(e.members) > 0 && e.members[0].cluster, e.tls)
 	if members {
 		b.WriteString("<Members>")
 		for _, m := range e.members {
@@ -377,7 +345,7 @@ func (e *ElastiCache) groupXML(members bool) string {
 			}
 			fmt.Fprintf(&b, "<GlobalReplicationGroupMember><ReplicationGroupId>%s</ReplicationGroupId><ReplicationGroupRegion>%s</ReplicationGroupRegion>"+
 				"<Role>%s</Role><AutomaticFailover>disabled</AutomaticFailover><Status>%s</Status></GlobalReplicationGroupMember>",
-				esc(e.id+"-"+m.region), esc(m.region), role, esc(m.status))
+				xmlEscape(e.id+"-"+m.region), xmlEscape(m.region), role, xmlEscape(m.status))
 		}
 		b.WriteString("</Members>")
 	}
@@ -395,7 +363,7 @@ func (e *ElastiCache) replicationGroupXML(m *ecMember) string {
 		if i := strings.LastIndexByte(addr, ':'); i >= 0 {
 			host, port = addr[:i], addr[i+1:]
 		}
-		return fmt.Sprintf("<%s><Address>%s</Address><Port>%s</Port></%s>", tag, esc(host), esc(port), tag)
+		return fmt.Sprintf("<%s><Address>%s</Address><Port>%s</Port></%s>", tag, xmlEscape(host), xmlEscape(port), tag)
 	}
 	var b strings.Builder
 	role := "secondary"
@@ -405,7 +373,7 @@ func (e *ElastiCache) replicationGroupXML(m *ecMember) string {
 	fmt.Fprintf(&b, "<ReplicationGroup><ReplicationGroupId>%s</ReplicationGroupId><Status>available</Status><Engine>valkey</Engine>"+
 		"<GlobalReplicationGroupInfo><GlobalReplicationGroupId>%s</GlobalReplicationGroupId><GlobalReplicationGroupMemberRole>%s</GlobalReplicationGroupMemberRole></GlobalReplicationGroupInfo>"+
 		"<ClusterEnabled>%t</ClusterEnabled><TransitEncryptionEnabled>%t</TransitEncryptionEnabled>",
-		esc(e.id+"-"+m.region), esc(e.id), role, m.cluster, e.tls)
+		xmlEscape(e.id+"-"+m.region), xmlEscape(e.id), role, m.cluster, e.tls)
 	if m.cluster {
 		b.WriteString("<ClusterMode>enabled</ClusterMode>")
 		b.WriteString(endpoint("ConfigurationEndpoint", m.endpoint))
