@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	awsdocdb "github.com/aws/aws-sdk-go-v2/service/docdb"
@@ -15,7 +14,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/internal/route"
 	"github.com/regionkit/multiregion/internal/singlewriter"
 )
 
@@ -41,38 +39,6 @@ type cluster struct {
 	tls   *tls.Config
 	ryw   *rywTracker // nil unless Options.ReadYourWrites
 	api   func(multiregion.Region) ControlPlaneAPI
-	// frMu guards the reloads failed writes trigger: frDone is the
-	// running one's (nil when none runs), frAt when the last one ended.
-	frMu   sync.Mutex
-	frDone chan struct{}
-	frAt   time.Time
-}
-
-// failureRefresh reloads the topology for a failed write: it waits for a
-// reload already running, skips one when the last ended less than
-// minFailureRefresh ago, and else runs one.
-func (c *cluster) failureRefresh(ctx context.Context) {
-	c.frMu.Lock()
-	if done := c.frDone; done != nil {
-		c.frMu.Unlock()
-		select {
-		case <-done:
-		case <-ctx.Done():
-		}
-		return
-	}
-	if !c.frAt.IsZero() && time.Since(c.frAt) < minFailureRefresh {
-		c.frMu.Unlock()
-		return
-	}
-	done := make(chan struct{})
-	c.frDone = done
-	c.frMu.Unlock()
-	_ = c.kit.Refresh(ctx)
-	c.frMu.Lock()
-	c.frDone, c.frAt = nil, time.Now()
-	c.frMu.Unlock()
-	close(done)
 }
 
 // New loads the global cluster's topology (Options.GlobalClusterID from the
@@ -345,29 +311,6 @@ func (c *cluster) moveWriter(ctx context.Context, api string, target multiregion
 	}
 	return c.kit.Refresh(ctx)
 }
-
-// writerMayHaveMoved runs after a write failed in the primary region for
-// a regional reason (no healthy region, a connection cut): it reloads the
-// topology (failureRefresh) unless a load ended during the call (the
-// read-only refusal's), and reports whether the
-// write may run once more if the primary moved: not when it is a
-// non-idempotent write whose outcome is unknown.
-func (c *cluster) writerMayHaveMoved(ctx context.Context, err error, kind route.Kind, loaded time.Time) bool {
-	var re *multiregion.RegionError
-	if !errors.Is(err, multiregion.ErrNoHealthyRegion) && !errors.As(err, &re) {
-		return false
-	}
-	if ctx.Err() != nil || c.kit.Err() != nil || len(c.opts.Members) > 0 {
-		return false
-	}
-	if c.kit.Status().LastAttempt.Equal(loaded) { // no load (a read-only refusal's) ran during the call
-		c.failureRefresh(ctx)
-	}
-	return kind != route.Write || !errors.Is(err, multiregion.ErrOutcomeUnknown)
-}
-
-// minFailureRefresh bounds the topology reloads failed writes trigger.
-const minFailureRefresh = time.Second
 
 func containsString(list []string, s string) bool {
 	for _, v := range list {

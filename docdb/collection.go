@@ -81,24 +81,13 @@ func (co *Collection) coll(cl *mongo.Client) *mongo.Collection {
 }
 
 func (co *Collection) write(ctx context.Context, op string, kind route.Kind, fn func(ctx context.Context, coll *mongo.Collection) error) (multiregion.Region, error) {
-	attempt := func(ctx context.Context, _ multiregion.Region, cl *mongo.Client) error { return fn(ctx, co.coll(cl)) }
-	writer := co.c.kit.Topology().Writer
-	loaded := co.c.kit.Status().LastAttempt
-	r, err := co.c.rt.Write(ctx, op, kind, co.c.pin, attempt)
-	if err == nil || !co.c.writerMayHaveMoved(ctx, err, kind, loaded) {
-		return r, err
-	}
-	// A failover or switchover cuts the old primary's connections before
-	// any server refuses a write as read-only, and the store may then have
-	// ejected the old primary: reload the topology (at most once per
-	// second) and, when the primary moved and the write surely did not
-	// apply or may be replayed, run it once more on the new one. A
-	// non-idempotent write whose outcome is unknown still reloads the
-	// topology, so that the next call goes to the new primary.
-	if co.c.kit.Topology().Writer == writer || co.c.pin != "" {
-		return r, err
-	}
-	return co.c.rt.Write(ctx, op, kind, "", attempt)
+	// singlewriter.Router follows the primary: a read-only refusal, or a
+	// regional failure in the primary region (a failover cuts the old
+	// primary's connections first), reloads the topology and runs the
+	// write once more on the new primary when that is safe.
+	return co.c.rt.Write(ctx, op, kind, co.c.pin, func(ctx context.Context, _ multiregion.Region, cl *mongo.Client) error {
+		return fn(ctx, co.coll(cl))
+	})
 }
 
 // read runs a read; a filter {_id: v} this Cluster wrote within the

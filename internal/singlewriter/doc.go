@@ -54,8 +54,11 @@
 //	rt := singlewriter.NewRouter(kit, st, classifier, nil)
 //
 //	// A write: to the writer only; pinned elsewhere it is a
-//	// *multiregion.WriteRegionError with no I/O; refused as read-only it
-//	// refreshes the topology and is retried once on the new writer.
+//	// *multiregion.WriteRegionError with no I/O; refused as read-only, or
+//	// failed in the writer region for a regional reason (a failover cuts
+//	// the old writer's connections first), it reloads the topology and,
+//	// when the writer moved, runs once more on the new one (never a
+//	// route.Write whose outcome is unknown).
 //	_, err = rt.Write(ctx, "cache.Set", route.IdempotentWrite, "",
 //		func(ctx context.Context, r multiregion.Region, rdb *redis.Client) error {
 //			return rdb.Set(ctx, key, val, 0).Err()

@@ -2,6 +2,9 @@ package singlewriter
 
 import (
 	"context"
+	"errors"
+	"sync"
+	"time"
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/internal/route"
@@ -18,6 +21,13 @@ import (
 type Router[C any] struct {
 	kit  *Kit[C]
 	loop *route.Loop
+
+	// mu guards the reloads regional write failures trigger: running is
+	// the running one's done channel (nil when none runs), lastAt when
+	// the last one ended.
+	mu      sync.Mutex
+	running chan struct{}
+	lastAt  time.Time
 }
 
 // NewRouter wires k to the store's routing state st with the adapter's
@@ -54,6 +64,14 @@ func (rt *Router[C]) Read(ctx context.Context, op string, pin multiregion.Region
 // Write runs fn on the writer. kind is route.IdempotentWrite or
 // route.Write (a write whose outcome is unknown is then never replayed).
 // pin, when set, must be the writer.
+//
+// A failover or switchover also cuts the old writer's connections before
+// any server refuses a write as read-only, and the store may then eject
+// the old writer: a write that failed in the writer region for a regional
+// reason (a cut connection, no healthy region) therefore reloads the
+// topology too (coalesced, at most once per MinMovedRefresh unless a load
+// ran during the call) and, when the writer moved, runs once more on the
+// new one, unless it is a route.Write whose outcome is unknown.
 func (rt *Router[C]) Write(ctx context.Context, op string, kind route.Kind, pin multiregion.Region, fn AttemptFunc[C]) (multiregion.Region, error) {
 	if err := rt.kit.Err(); err != nil {
 		return "", err
@@ -66,13 +84,81 @@ func (rt *Router[C]) Write(ctx context.Context, op string, kind route.Kind, pin 
 	if kind == route.Read {
 		kind = route.Write
 	}
-	seen := rt.kit.Topology().Generation
+	topo := rt.kit.Topology()
+	r, refreshed, err := rt.write(ctx, op, kind, pin, topo.Generation, fn)
+	if err == nil || pin != "" || !rt.writerMayHaveMoved(ctx, err, kind, topo.Generation, refreshed) {
+		return r, err
+	}
+	if rt.kit.Topology().Writer == topo.Writer {
+		return r, err
+	}
+	r, _, err = rt.write(ctx, op, kind, "", rt.kit.Topology().Generation, fn)
+	return r, err
+}
+
+// write is one routed write on the writer of generation seen. refreshed
+// says whether the call reloaded the topology (a read-only refusal).
+func (rt *Router[C]) write(ctx context.Context, op string, kind route.Kind, pin multiregion.Region, seen uint64, fn AttemptFunc[C]) (r multiregion.Region, refreshed bool, err error) {
 	call := route.Call{Op: op, Kind: kind, Allowed: rt.kit.WriterSet(), Pin: pin,
 		WriterMoved: func(ctx context.Context, _ string) (multiregion.RegionSet, error) {
+			refreshed = true
 			_, _, err := rt.kit.WriterMoved(ctx, seen)
 			return rt.kit.WriterSet(), err
 		}}
-	return rt.loop.Run(ctx, call, rt.attempt(fn))
+	r, err = rt.loop.Run(ctx, call, rt.attempt(fn))
+	return r, refreshed, err
+}
+
+// MinMovedRefresh bounds the topology reloads that regional write failures
+// trigger, so that a writer region that stays down does not turn every
+// failed write into a control-plane call.
+const MinMovedRefresh = time.Second
+
+// writerMayHaveMoved reloads the topology after a write failed for a
+// regional reason, unless the call reloaded it already (a read-only
+// refusal), the topology changed since the call began, or a reload for a
+// failed write ended less than MinMovedRefresh ago, and reports whether
+// the write may run once more if the writer moved.
+func (rt *Router[C]) writerMayHaveMoved(ctx context.Context, err error, kind route.Kind, seen uint64, refreshed bool) bool {
+	var re *multiregion.RegionError
+	if !errors.Is(err, multiregion.ErrNoHealthyRegion) && !errors.As(err, &re) {
+		return false
+	}
+	if ctx.Err() != nil || rt.kit.Err() != nil {
+		return false
+	}
+	if !refreshed && rt.kit.Topology().Generation == seen {
+		rt.failureRefresh(ctx, seen)
+	}
+	return kind != route.Write || !errors.Is(err, multiregion.ErrOutcomeUnknown)
+}
+
+// failureRefresh runs WriterMoved for a failed write: it waits for one
+// already running (so that concurrent failed writes all see its result),
+// skips one when the last ended less than MinMovedRefresh ago, and else
+// runs one.
+func (rt *Router[C]) failureRefresh(ctx context.Context, seen uint64) {
+	rt.mu.Lock()
+	if done := rt.running; done != nil {
+		rt.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+		return
+	}
+	if !rt.lastAt.IsZero() && time.Since(rt.lastAt) < MinMovedRefresh {
+		rt.mu.Unlock()
+		return
+	}
+	done := make(chan struct{})
+	rt.running = done
+	rt.mu.Unlock()
+	_, _, _ = rt.kit.WriterMoved(ctx, seen)
+	rt.mu.Lock()
+	rt.running, rt.lastAt = nil, time.Now()
+	rt.mu.Unlock()
+	close(done)
 }
 
 // attempt hands fn the region's client. A client that cannot be built

@@ -17,9 +17,16 @@ import (
 // errReadOnly is the fake server's refusal of a write outside its writer.
 var errReadOnly = errors.New("fake: READONLY You can't write against a read only replica")
 
+// errCut is a connection the old writer cut before anything was sent (a
+// failover closes the old primary's connections first).
+var errCut = errors.New("fake: connection refused")
+
 var fakeClasses = route.ClassifierFunc(func(_ context.Context, err error) route.Class {
-	if errors.Is(err, errReadOnly) {
+	switch {
+	case errors.Is(err, errReadOnly):
 		return route.WriterMoved
+	case errors.Is(err, errCut):
+		return route.NotApplied
 	}
 	return route.Unknown
 })
@@ -136,4 +143,46 @@ func TestRouterAfterClose(t *testing.T) {
 	assert.ErrorIs(t, err, multiregion.ErrClosed)
 	_, err = rt.Write(testCtx(t), "fake.Set", route.Write, "", func(context.Context, multiregion.Region, *fakeConn) error { return nil })
 	assert.ErrorIs(t, err, multiregion.ErrClosed)
+}
+
+// TestRouterRegionalFailureOfTheWriterFollowsAMove: the old writer cut
+// the connection instead of refusing the write as read-only; the write
+// reloads the topology and, the writer having moved, runs once more on the
+// new one. A non-idempotent write whose outcome is unknown reloads too,
+// but is not replayed.
+func TestRouterRegionalFailureOfTheWriterFollowsAMove(t *testing.T) {
+	e := newEnv(t)
+	rt, _ := newRouter(t, e)
+	ctx := testCtx(t)
+	var tried []multiregion.Region
+	cutThenServe := func(_ context.Context, r multiregion.Region, _ *fakeConn) error {
+		tried = append(tried, r)
+		if r != e.store.serverWriter() {
+			return errCut
+		}
+		return nil
+	}
+	e.store.Switchover(usw2)
+	loads := e.store.Calls()
+	r, err := rt.Write(ctx, "fake.Set", route.IdempotentWrite, "", cutThenServe)
+	require.NoError(t, err)
+	assert.Equal(t, usw2, r)
+	assert.Equal(t, []multiregion.Region{use1, usw2}, tried)
+	assert.Equal(t, loads+1, e.store.Calls())
+
+	time.Sleep(singlewriter.MinMovedRefresh) // reloads for failed writes are rate-limited
+	e.store.Switchover(euw1)
+	tried = nil
+	_, err = rt.Write(ctx, "fake.Incr", route.Write, "", func(_ context.Context, r multiregion.Region, _ *fakeConn) error {
+		tried = append(tried, r)
+		return errors.New("fake: connection reset after sending")
+	})
+	require.ErrorIs(t, err, multiregion.ErrOutcomeUnknown)
+	assert.Equal(t, []multiregion.Region{usw2}, tried, "a write of unknown outcome was replayed")
+	_, err = rt.Write(ctx, "fake.Incr", route.Write, "", func(_ context.Context, r multiregion.Region, _ *fakeConn) error {
+		tried = append(tried, r)
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, euw1, tried[len(tried)-1], "the failed write did not reload the topology for the next one")
 }
