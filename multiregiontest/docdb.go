@@ -3,6 +3,7 @@ package multiregiontest
 import (
 	"encoding/xml"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -37,8 +38,10 @@ type DocDBOptions struct {
 	EngineVersion string
 	// Endpoint gives the data-plane endpoint (host, port) of region's
 	// cluster, e.g. a FerretDB the test started. The reader endpoint is
-	// the same host with "-ro" before its first dot.
-	// default: <id>-<region>.cluster-lab.<region>.docdb.amazonaws.com, 27017 (not served)
+	// the same host with "-ro" before its first dot (the same address for
+	// an IP address).
+	// default: 127.0.0.1 on a port nothing listens on (connections are
+	// refused at once: no data plane is served, and no name is looked up)
 	Endpoint func(region string) (host string, port int)
 }
 
@@ -183,9 +186,13 @@ func (s *docdbStore) start(regions []string) error {
 		return fmt.Errorf("writer %s has no cluster (regions %v)", d.writer, d.regions)
 	}
 	for _, r := range d.regions {
-		host, port := fmt.Sprintf("%s-%s.cluster-lab.%s.docdb.amazonaws.com", d.id, r, r), 27017
+		var host string
+		var port int
+		var err error
 		if o.Endpoint != nil {
 			host, port = o.Endpoint(r)
+		} else if host, port, err = closedLoopbackPort(); err != nil {
+			return err
 		}
 		d.host[r], d.port[r], d.status[r] = host, port, "available"
 	}
@@ -341,7 +348,7 @@ func (d *DocDB) globalCluster() xmlGlobalCluster {
 func (d *DocDB) dbCluster(region string) xmlDBCluster {
 	host := d.host[region]
 	ro := host
-	if i := strings.IndexByte(host, '.'); i > 0 {
+	if i := strings.IndexByte(host, '.'); i > 0 && net.ParseIP(host) == nil {
 		ro = host[:i] + "-ro" + host[i:]
 	}
 	return xmlDBCluster{DBClusterIdentifier: d.clusterID(region), DBClusterArn: d.ClusterARN(region),
@@ -366,4 +373,16 @@ func writeQueryResult(w http.ResponseWriter, action string, result any) {
 	w.Header().Set("Content-Type", "text/xml")
 	fmt.Fprintf(w, `<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>lab-docdb</RequestId></ResponseMetadata></%sResponse>`,
 		action, docdbNamespace, action, inner, action, action)
+}
+
+// closedLoopbackPort returns 127.0.0.1 and a port nothing listens on: one
+// the system just handed out and that was closed again, so that a client
+// sent there is refused at once instead of resolving a name.
+func closedLoopbackPort() (string, int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", 0, err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	return "127.0.0.1", port, ln.Close()
 }

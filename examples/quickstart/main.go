@@ -49,6 +49,7 @@ func run(ctx context.Context, out io.Writer) error {
 	defer cacheServers.close()
 	lab, err := multiregiontest.New(regions,
 		cacheServers.option(),
+		docdbOption("us-east-1"),
 		multiregiontest.WithDynamoDB(func(o *multiregiontest.DynamoDBOptions) { o.ReplicationDelay = 100 * time.Millisecond }),
 		multiregiontest.WithLatency("us-east-1", 10*time.Millisecond),
 		multiregiontest.WithLatency("us-west-2", 70*time.Millisecond),
@@ -130,7 +131,11 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(out)
-	return cacheDemo(ctx, out, cacheServers, mr)
+	if err := cacheDemo(ctx, out, cacheServers, mr); err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	return docdbDemo(ctx, out, mr)
 }
 
 // waitForNearest polls Nearest until ok accepts it.

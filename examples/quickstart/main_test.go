@@ -34,6 +34,8 @@ func TestQuickstart(t *testing.T) {
 		"written in us-east-1",
 		"served by us-west-2",
 		"CONFLICT surfaced",
+		"docdb write in eu-west-1 refused before the network: primary is us-east-1",
+		"after SwitchoverGlobalCluster: docdb primary us-west-2",
 		"Global Datastore primary eu-west-1",
 		`cache: written on eu-west-1, read "logged-in" from us-east-1 (nearest)`,
 		"accepts writes only in eu-west-1, not in us-west-2",
