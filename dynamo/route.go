@@ -59,6 +59,9 @@ func (t *Table[T]) attempt(ctx context.Context, op string, r multiregion.Region,
 	api := t.clients[r]
 	for try := 0; ; try++ {
 		err := fn(ctx, r, api)
+		if err == nil {
+			return nil
+		}
 		var rwc *types.ReplicatedWriteConflictException
 		if !errors.As(err, &rwc) {
 			return err

@@ -16,10 +16,12 @@ type Attempt struct {
 	// Try counts the attempts of this call, from 0.
 	Try int
 
-	loop     *Loop
-	call     *Call
-	observed bool
-	failure  *failure // the first classified failure reported by Observe
+	loop      *Loop
+	op        string // the Call's, copied so that the Call stays on the caller's stack
+	kind      Kind
+	noLatency bool
+	observed  bool
+	failure   *failure // the first classified failure reported by Observe
 }
 
 // AttemptFunc runs a call once in a.Region. Return nil on success, or the
@@ -53,7 +55,7 @@ func (f *failure) outcomeUnknown() bool { return f.write && f.class == Unknown }
 // The call counts as a write when the Call's Kind is a write; use
 // ObserveRead for a read inside a write (a version check before it).
 func (a *Attempt) Observe(ctx context.Context, start time.Time, err error) error {
-	return a.observe(ctx, start, err, a.call.Kind != Read)
+	return a.observe(ctx, start, err, a.kind != Read)
 }
 
 // ObserveRead is Observe for a read request inside a write call: its
@@ -64,7 +66,7 @@ func (a *Attempt) ObserveRead(ctx context.Context, start time.Time, err error) e
 
 func (a *Attempt) observe(ctx context.Context, start time.Time, err error, write bool) error {
 	a.observed = true
-	f := observe(ctx, a.loop.Store, a.loop.Classifier, a.call.Op, a.Region, start, a.call.NoLatency, err, write)
+	f := observe(ctx, a.loop.Store, a.loop.Classifier, a.op, a.Region, start, a.noLatency, err, write)
 	if f == nil {
 		return nil
 	}
@@ -78,6 +80,22 @@ func (a *Attempt) observe(ctx context.Context, start time.Time, err error, write
 // that Report, called deep inside an adapter's helpers that only have the
 // context, counts as the attempt's own Observe.
 type attemptKey struct{}
+
+// attemptCtx is the attempt's context: the Attempt and the context node
+// that carries it in one allocation (context.WithValue would take a
+// second), on a path every routed call takes.
+type attemptCtx struct {
+	context.Context
+	a Attempt
+}
+
+// Value returns the attempt for attemptKey, and the parent's values.
+func (c *attemptCtx) Value(key any) any {
+	if key == (attemptKey{}) {
+		return &c.a
+	}
+	return c.Context.Value(key)
+}
 
 // Report is Attempt.Observe for code that holds only the context and the
 // region: inside a Loop's attempt in r it is that attempt's Observe;

@@ -207,8 +207,8 @@ func (l *Loop) attempt(ctx context.Context, c *Call, r multiregion.Region, try i
 		actx, cancel = context.WithTimeoutCause(ctx, c.AttemptTimeout, ErrAttemptTimeout)
 		defer cancel()
 	}
-	a := &Attempt{Region: r, Try: try, loop: l, call: c}
-	actx = context.WithValue(actx, attemptKey{}, a)
+	ac := &attemptCtx{Context: actx, a: Attempt{Region: r, Try: try, loop: l, op: c.Op, kind: c.Kind, noLatency: c.NoLatency}}
+	actx, a := ac, &ac.a
 	start := time.Now()
 	err := fn(actx, a)
 	if err == nil {
