@@ -272,8 +272,8 @@ func TestStaticRefusals(t *testing.T) {
 	}
 	_, err := cache.New(ctx, nil)
 	assert.ErrorIs(t, err, cache.ErrInvalidInput)
-	//nolint:staticcheck // a nil context on purpose
-	_, err = cache.New(nil, e.mr, func(o *cache.Options) { o.Static = e.static(use1) })
+	var nilCtx context.Context // a nil context on purpose
+	_, err = cache.New(nilCtx, e.mr, func(o *cache.Options) { o.Static = e.static(use1) })
 	assert.ErrorIs(t, err, cache.ErrInvalidInput)
 }
 
@@ -306,8 +306,8 @@ func TestBadInputIsTypedAndSendsNothing(t *testing.T) {
 	errs = append(errs, err)
 	_, _, err = s.Pipelined(ctx, nil)
 	errs = append(errs, err)
-	//nolint:staticcheck // a nil context on purpose
-	_, _, err = s.Get(nil, "k")
+	var nilCtx context.Context // a nil context on purpose
+	_, _, err = s.Get(nilCtx, "k")
 	errs = append(errs, err)
 	for i, err := range errs {
 		var in *cache.InputError

@@ -376,11 +376,7 @@ func TestIntegrationWritePinnedToSecondary(t *testing.T) {
 // given data-plane addresses per region, with a Client on it.
 func controlLab(t *testing.T, env *lab.Env, addr func(region string) string, writer string) (*multiregiontest.Lab, *multiregion.Client) {
 	t.Helper()
-	var regions []string
-	for _, r := range env.Regions() {
-		regions = append(regions, r)
-	}
-	ml := multiregiontest.Start(t, regions, multiregiontest.WithDocDB(func(o *multiregiontest.DocDBOptions) {
+	ml := multiregiontest.Start(t, env.Regions(), multiregiontest.WithDocDB(func(o *multiregiontest.DocDBOptions) {
 		o.Writer = writer
 		o.Endpoint = func(r string) (string, int) {
 			h, p, _ := net.SplitHostPort(addr(r))
