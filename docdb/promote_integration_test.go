@@ -1,0 +1,340 @@
+//go:build integration
+
+package docdb_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/regionkit/multiregion"
+	"github.com/regionkit/multiregion/docdb"
+	"github.com/regionkit/multiregion/internal/lab"
+)
+
+// pgBin is the lab's PostgreSQL bin directory (scripts/lab: PG_BIN).
+func pgBin() string {
+	if p := os.Getenv("LAB_PG_BIN"); p != "" {
+		return p
+	}
+	return "/usr/lib/postgresql/15/bin"
+}
+
+// asPostgres runs cmd as the user postgres when the test runs as root
+// (scripts/lab: as_pg), directly otherwise.
+func asPostgres(t testing.TB, cmd *exec.Cmd) (uid, gid int) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return -1, -1
+	}
+	u, err := user.Lookup("postgres")
+	require.NoError(t, err, "user postgres (it comes with the postgresql package)")
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	return uid, gid
+}
+
+// lockedBuffer is a process's output, written by exec and read by the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// dedicatedStandby is a PostgreSQL hot standby of the lab's primary that
+// belongs to this test alone: a pg_basebackup into a directory of its own,
+// streaming without a replication slot, on a free loopback port. The test
+// may promote it; t.Cleanup stops it and removes its directory.
+type dedicatedStandby struct {
+	dsn  string // database postgres
+	port int
+	name string // cluster_name: the application_name of its walreceiver on the primary
+}
+
+func startDedicatedStandby(t *testing.T, env *lab.Env) *dedicatedStandby {
+	t.Helper()
+	primary, err := url.Parse(mustRegion(t, env, env.Writer).Direct.Postgres)
+	require.NoError(t, err)
+	// Not t.TempDir: its parents are private to root, postgres could not reach it.
+	base, err := os.MkdirTemp("", "docdb-promote-")
+	require.NoError(t, err)
+	require.NoError(t, os.Chmod(base, 0o755))
+	t.Cleanup(func() {
+		var err error
+		for range 50 { // the postmaster's children may still be leaving
+			if err = os.RemoveAll(base); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Errorf("removing %s: %v", base, err)
+	})
+	dir := filepath.Join(base, "data")
+	require.NoError(t, os.Mkdir(dir, 0o700))
+
+	backup := exec.Command(filepath.Join(pgBin(), "pg_basebackup"), "-h", primary.Hostname(), "-p", primary.Port(),
+		"-U", "postgres", "-D", dir, "-R", "-X", "stream", "-c", "fast", "--no-sync")
+	if uid, gid := asPostgres(t, backup); uid >= 0 {
+		require.NoError(t, os.Chown(dir, uid, gid))
+	}
+	out, err := backup.CombinedOutput()
+	require.NoError(t, err, "pg_basebackup: %s", out)
+
+	_, p, _ := net.SplitHostPort(closedPort(t))
+	port, _ := strconv.Atoi(p)
+	s := &dedicatedStandby{
+		dsn:  fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port),
+		port: port,
+		name: fmt.Sprintf("docdb-promote-%d-%d", os.Getpid(), port),
+	}
+	var logs lockedBuffer
+	pg := exec.Command(filepath.Join(pgBin(), "postgres"), "-D", dir, "-p", p, "-k", dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "hot_standby=on", "-c", "cluster_name="+s.name)
+	pg.Stdout, pg.Stderr = &logs, &logs
+	asPostgres(t, pg)
+	require.NoError(t, pg.Start())
+	done := make(chan struct{})
+	go func() { _ = pg.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = pg.Process.Signal(syscall.SIGINT) // fast shutdown
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = pg.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("dedicated standby's log:\n%s", logs.String())
+		}
+	})
+
+	db := openPG(t, s.dsn)
+	ctx := testCtx(t)
+	require.Eventually(t, func() bool {
+		var rec bool
+		return db.QueryRowContext(ctx, "select pg_is_in_recovery()").Scan(&rec) == nil && rec
+	}, 30*time.Second, 50*time.Millisecond, "dedicated standby accepts connections in recovery; log:\n%s", logs.String())
+	return s
+}
+
+func openPG(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// startFerret starts a FerretDB of the test's own over the PostgreSQL
+// database at pgURL, on a free loopback port, and waits until it answers.
+func startFerret(t *testing.T, pgURL string) string {
+	t.Helper()
+	addr := closedPort(t)
+	var logs lockedBuffer
+	cmd := exec.Command(ferretBin(t), "--handler=postgresql", "--postgresql-url="+pgURL,
+		"--listen-addr="+addr, "--debug-addr=-", "--state-dir="+t.TempDir(), "--telemetry=disable", "--log-level=ERROR")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	require.NoError(t, cmd.Start())
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-done
+		if t.Failed() {
+			t.Logf("FerretDB over %s:\n%s", pgURL, logs.String())
+		}
+	})
+	c := rawClient(t, addr)
+	ctx := testCtx(t)
+	require.Eventually(t, func() bool { return c.Ping(ctx, nil) == nil }, 20*time.Second, 50*time.Millisecond, "FerretDB over %s", pgURL)
+	return addr
+}
+
+// ferretURL is the FerretDB database of the PostgreSQL server at dsn,
+// with extra startup parameters.
+func ferretURL(t testing.TB, dsn string, params map[string]string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	u.Path = "/ferretdb"
+	q := u.Query()
+	for k, v := range params {
+		q.Set(k, v)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// TestIntegrationRealPromoteAndMove is issue 11's last figure with a real
+// PostgreSQL promotion, on servers of the test's own: a dedicated hot
+// standby of the lab's primary (pg_basebackup, streaming without a slot)
+// with a FerretDB over it serves the secondary region. Eight goroutines
+// insert documents with client-set _id throughout. Mid-run the standby is
+// promoted (pg_promote), the mocked control plane names its region the
+// primary, and the old primary's endpoint (a proxy of the test) moves to a
+// FerretDB over the lab's primary whose sessions are read-only
+// (default_transaction_read_only), as a demoted primary refuses writes:
+// open connections are cut, new writes are refused with SQLSTATE 25006.
+// Each goroutine may lose at most one call; the Cluster follows the new
+// primary without a restart, and every write started after the move is on
+// the promoted server and not on the old primary. The lab's servers are
+// never promoted, restarted nor reconfigured.
+func TestIntegrationRealPromoteAndMove(t *testing.T) {
+	env := loadLab(t)
+	ctx := testCtx(t)
+	const dbName, collName = "docdbit", "realpromote"
+	ensureCollection(t, env, collName) // before the base backup: FerretDB over the standby must know it
+	primaryPG := mustRegion(t, env, env.Writer).Direct.Postgres
+	primaryDB := openPG(t, primaryPG)
+	var slots int
+	require.NoError(t, primaryDB.QueryRowContext(ctx, "select count(*) from pg_replication_slots").Scan(&slots))
+
+	standby := startDedicatedStandby(t, env)
+	t.Cleanup(func() {
+		// The lab's primary is left as it was: no slot of ours, no walsender to the standby.
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		assert.Eventually(t, func() bool {
+			var n, now int
+			return primaryDB.QueryRowContext(ctx, "select count(*) from pg_stat_replication where application_name = $1", standby.name).Scan(&n) == nil &&
+				primaryDB.QueryRowContext(ctx, "select count(*) from pg_replication_slots").Scan(&now) == nil && n == 0 && now == slots
+		}, 10*time.Second, 50*time.Millisecond, "the lab's primary has no slot nor walsender of this test left")
+	})
+	standbyDB := openPG(t, standby.dsn)
+	require.Eventually(t, func() bool {
+		var n int
+		return primaryDB.QueryRowContext(ctx, "select count(*) from pg_stat_replication where application_name = $1 and state = 'streaming'", standby.name).Scan(&n) == nil && n == 1
+	}, 20*time.Second, 50*time.Millisecond, "the dedicated standby streams from the lab's primary")
+	var slotName sql.NullString
+	require.NoError(t, standbyDB.QueryRowContext(ctx, "select slot_name from pg_stat_wal_receiver").Scan(&slotName))
+	require.False(t, slotName.Valid && slotName.String != "", "the dedicated standby streams without a slot (got %q)", slotName.String)
+
+	promoted := startFerret(t, ferretURL(t, standby.dsn, nil))
+	labPrimary := mongoAddr(t, env, env.Writer, true)
+	demoted := startFerret(t, ferretURL(t, primaryPG, map[string]string{"default_transaction_read_only": "on"}))
+	oldPrimary := newSwitchProxy(t, labPrimary)
+	secondary := env.Replicas()[0]
+	ml, mr := controlLab(t, env, func(r string) string {
+		switch r {
+		case env.Writer:
+			return oldPrimary.addr()
+		case secondary:
+			return promoted
+		}
+		return mongoAddr(t, env, r, true)
+	}, env.Writer)
+	c, err := docdb.New(ctx, mr, ferretOptions, func(o *docdb.Options) { o.GlobalClusterID = ml.DocDB().GlobalClusterID() })
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	require.Equal(t, multiregion.Region(env.Writer), c.Writer())
+	coll := c.Collection(dbName, collName)
+
+	const writers = 8
+	started := time.Now()
+	var (
+		wg         sync.WaitGroup
+		stop       atomic.Bool
+		moved      atomic.Bool
+		movedAt    atomic.Int64 // ns since started
+		firstAfter atomic.Int64 // ns since started: first write started after the move that succeeded
+		before     atomic.Int64
+		ok, fail   [writers]atomic.Int64
+		after      [writers][]string // ids written by calls started after the move
+	)
+	for g := range writers {
+		wg.Go(func() {
+			for !stop.Load() {
+				post := moved.Load()
+				id := uniqueID(fmt.Sprintf("g%d-", g))
+				_, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "g", Value: g}})
+				if err != nil {
+					if n := fail[g].Add(1); n <= 3 {
+						t.Logf("g%d failure %d at %v (writer then %s): %.300v", g, n, time.Since(started).Round(time.Millisecond), c.Writer(), err.Error())
+					}
+					continue
+				}
+				ok[g].Add(1)
+				if post {
+					after[g] = append(after[g], id)
+					firstAfter.CompareAndSwap(0, int64(time.Since(started)))
+				} else {
+					before.Add(1)
+				}
+			}
+		})
+	}
+	time.Sleep(700 * time.Millisecond)
+	var promotedOK bool
+	require.NoError(t, standbyDB.QueryRowContext(ctx, "select pg_promote(true, 30)").Scan(&promotedOK))
+	require.True(t, promotedOK, "pg_promote")
+	require.NoError(t, ml.DocDB().SetWriter(secondary))
+	oldPrimary.switchTo(demoted) // cuts the open connections; new ones are refused as read-only
+	movedAt.Store(int64(time.Since(started)))
+	moved.Store(true)
+	time.Sleep(1300 * time.Millisecond)
+	stop.Store(true)
+	wg.Wait()
+
+	assert.Equal(t, multiregion.Region(secondary), c.Writer(), "the Cluster follows the new primary")
+	var inRecovery bool
+	require.NoError(t, standbyDB.QueryRowContext(ctx, "select pg_is_in_recovery()").Scan(&inRecovery))
+	assert.False(t, inRecovery, "the dedicated standby is promoted")
+
+	var total, failed, maxFail int64
+	var ids []string
+	for g := range writers {
+		total += ok[g].Load()
+		failed += fail[g].Load()
+		maxFail = max(maxFail, fail[g].Load())
+		assert.LessOrEqual(t, fail[g].Load(), int64(1), "goroutine %d: at most one failed call", g)
+		assert.NotEmpty(t, after[g], "goroutine %d wrote after the move", g)
+		ids = append(ids, after[g]...)
+	}
+	require.NotEmpty(t, ids, "writes after the move")
+	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}
+	onPromoted, err := rawClient(t, promoted).Database(dbName).Collection(collName).CountDocuments(ctx, filter)
+	require.NoError(t, err)
+	assert.EqualValues(t, len(ids), onPromoted, "every write after the move is on the promoted server")
+	onOld, err := rawClient(t, labPrimary).Database(dbName).Collection(collName).CountDocuments(ctx, filter)
+	require.NoError(t, err)
+	assert.Zero(t, onOld, "no write after the move is on the old primary")
+	_, err = rawClient(t, demoted).Database(dbName).Collection(collName).InsertOne(ctx, bson.D{{Key: "_id", Value: uniqueID("demoted-")}})
+	var se mongo.ServerError
+	require.ErrorAs(t, err, &se, "the old primary's endpoint refuses writes")
+	assert.True(t, se.HasErrorMessage("SQLSTATE 25006"), "%v", err)
+
+	firstWrite := time.Duration(firstAfter.Load() - movedAt.Load()).Round(time.Millisecond)
+	t.Logf("FIGURE real promote-and-move: %d goroutines, %d writes ok (%d before the move, %d after, all %d on the promoted standby, %d on the old primary), "+
+		"%d failed calls (at most %d per goroutine), first write after the move in %v, pg_is_in_recovery=%v, %d DescribeGlobalClusters",
+		writers, total, before.Load(), len(ids), onPromoted, onOld, failed, maxFail, firstWrite, inRecovery, ml.DocDB().Calls("DescribeGlobalClusters"))
+}
