@@ -209,7 +209,16 @@ func ferretURL(t testing.TB, dsn string, params map[string]string) string {
 // primary without a restart, and every write started after the move is on
 // the promoted server and not on the old primary. The lab's servers are
 // never promoted, restarted nor reconfigured.
-func TestIntegrationRealPromoteAndMove(t *testing.T) {
+func TestIntegrationRealPromoteAndMove(t *testing.T) { promoteAndMove(t, false) }
+
+// TestIntegrationRealPromoteAndMoveWithACut is the same, but the old
+// primary's endpoint just stops answering (its connections cut, new ones
+// refused), as when a failover takes the old primary away: no server
+// refuses a write as read-only, so it is the regional failure of a write
+// in the writer region that reloads the topology (singlewriter.Router).
+func TestIntegrationRealPromoteAndMoveWithACut(t *testing.T) { promoteAndMove(t, true) }
+
+func promoteAndMove(t *testing.T, plainCut bool) {
 	env := loadLab(t)
 	ctx := testCtx(t)
 	const dbName, collName = "docdbit", "realpromote"
@@ -298,10 +307,21 @@ func TestIntegrationRealPromoteAndMove(t *testing.T) {
 	require.NoError(t, standbyDB.QueryRowContext(ctx, "select pg_promote(true, 30)").Scan(&promotedOK))
 	require.True(t, promotedOK, "pg_promote")
 	require.NoError(t, ml.DocDB().SetWriter(secondary))
-	oldPrimary.switchTo(demoted) // cuts the open connections; new ones are refused as read-only
+	if plainCut {
+		oldPrimary.close() // open connections cut, new ones refused
+	} else {
+		oldPrimary.switchTo(demoted) // cuts the open connections; new ones are refused as read-only
+	}
 	movedAt.Store(int64(time.Since(started)))
 	moved.Store(true)
-	time.Sleep(1300 * time.Millisecond)
+	window := 1300 * time.Millisecond
+	if plainCut {
+		// A call in flight on a cut connection fails only when the
+		// driver's server selection gives up (2 s in ferretOptions): give
+		// every goroutine time to get past it and write again.
+		window = 4 * time.Second
+	}
+	time.Sleep(window)
 	stop.Store(true)
 	wg.Wait()
 
