@@ -2,13 +2,12 @@ package cache_test
 
 import (
 	"context"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/regionkit/multiregion/cache"
+	"github.com/regionkit/multiregion/internal/testutil"
 )
 
 // benchSetup returns a Store whose reads go to us-east-1 and a direct
@@ -53,50 +52,13 @@ func BenchmarkGetRaw(b *testing.B) {
 	}
 }
 
-// BenchmarkGetRoutedVsRaw alternates the two in one loop (switching which
-// goes first), so that machine noise hits both alike, and reports each one's
-// median and their ratio: medians, because on a shared machine a few
-// stalls would dominate the means.
+// BenchmarkGetRoutedVsRaw runs the two alternately in one loop and reports
+// each one's median and their ratio (testutil.RoutedVsRaw).
 func BenchmarkGetRoutedVsRaw(b *testing.B) {
 	s, raw := benchSetup(b)
 	ctx := context.Background()
-	var routed, direct []time.Duration
-	getRouted := func() {
-		t0 := time.Now()
-		if _, _, err := s.Get(ctx, "bench"); err != nil {
-			b.Fatal(err)
-		}
-		routed = append(routed, time.Since(t0))
-	}
-	getRaw := func() {
-		t0 := time.Now()
-		if err := raw.Get(ctx, "bench").Err(); err != nil {
-			b.Fatal(err)
-		}
-		direct = append(direct, time.Since(t0))
-	}
-	odd := false
-	b.ReportAllocs()
-	for b.Loop() {
-		if odd = !odd; odd {
-			getRouted()
-			getRaw()
-		} else {
-			getRaw()
-			getRouted()
-		}
-	}
-	mr, md := median(routed), median(direct)
-	b.ReportMetric(float64(mr.Nanoseconds()), "routed-p50-ns")
-	b.ReportMetric(float64(md.Nanoseconds()), "raw-p50-ns")
-	b.ReportMetric(float64(mr)/float64(md), "routed/raw")
-}
-
-func median(xs []time.Duration) time.Duration {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
+	testutil.RoutedVsRaw(b, func() error {
+		_, _, err := s.Get(ctx, "bench")
+		return err
+	}, func() error { return raw.Get(ctx, "bench").Err() })
 }

@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -33,6 +32,7 @@ import (
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/docdb"
 	"github.com/regionkit/multiregion/internal/lab"
+	"github.com/regionkit/multiregion/internal/testutil"
 	"github.com/regionkit/multiregion/multiregiontest"
 )
 
@@ -715,46 +715,17 @@ func benchFindOne(b *testing.B, noProxy bool) {
 	coll := c.Collection("docdbit", "bench")
 	raw := rawClient(b, mongoAddr(b, env, env.Writer, noProxy)).Database("docdbit").Collection("bench")
 	filter := bson.D{{Key: "_id", Value: "seed"}}
-	var routed, direct []time.Duration
-	viaCluster := func() {
-		t0 := time.Now()
+	testutil.RoutedVsRaw(b, func() error {
 		sr := coll.FindOne(ctx, filter)
-		if err := sr.Err(); err != nil || sr.Region() != multiregion.Region(env.Writer) {
-			b.Fatal(err, sr.Region())
+		if err := sr.Err(); err != nil {
+			return err
 		}
-		routed = append(routed, time.Since(t0))
-	}
-	viaDriver := func() {
-		t0 := time.Now()
-		if _, err := raw.FindOne(ctx, filter).Raw(); err != nil {
-			b.Fatal(err)
+		if r := sr.Region(); r != multiregion.Region(env.Writer) {
+			return fmt.Errorf("FindOne served by %s, want %s", r, env.Writer)
 		}
-		direct = append(direct, time.Since(t0))
-	}
-	viaCluster()
-	viaDriver()
-	routed, direct = routed[:0], direct[:0]
-	odd := false
-	for b.Loop() {
-		if odd = !odd; odd {
-			viaCluster()
-			viaDriver()
-		} else {
-			viaDriver()
-			viaCluster()
-		}
-	}
-	mrt, md := median(routed), median(direct)
-	b.ReportMetric(float64(mrt.Nanoseconds()), "routed-p50-ns")
-	b.ReportMetric(float64(md.Nanoseconds()), "raw-p50-ns")
-	b.ReportMetric(float64(mrt)/float64(md), "routed/raw")
-}
-
-func median(xs []time.Duration) time.Duration {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
+		return nil
+	}, func() error {
+		_, err := raw.FindOne(ctx, filter).Raw()
+		return err
+	})
 }

@@ -2,7 +2,6 @@ package dynamo_test
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/regionkit/multiregion/dynamo"
+	"github.com/regionkit/multiregion/internal/testutil"
 	"github.com/regionkit/multiregion/multiregiontest"
 )
 
@@ -66,51 +66,18 @@ func BenchmarkGetRaw(b *testing.B) {
 	}
 }
 
-// BenchmarkGetRoutedVsRaw alternates the two in one loop (switching
-// which goes first), so machine noise hits both alike, and reports the
-// median latency of each and their ratio: medians, because on a shared
-// machine a few stalls of several milliseconds would dominate the means.
+// BenchmarkGetRoutedVsRaw runs the two alternately in one loop and reports
+// each one's median and their ratio (testutil.RoutedVsRaw).
 func BenchmarkGetRoutedVsRaw(b *testing.B) {
 	tb, raw, rawKey := benchSetup(b)
 	ctx := context.Background()
 	key := Doc{PK: "bench", SK: 1}
 	in := &dynamodb.GetItemInput{TableName: aws.String(tableName), Key: rawKey}
-	var routed, direct []time.Duration
-	getRouted := func() {
-		t0 := time.Now()
-		if _, err := tb.Get(ctx, key); err != nil {
-			b.Fatal(err)
-		}
-		routed = append(routed, time.Since(t0))
-	}
-	getRaw := func() {
-		t0 := time.Now()
-		if _, err := raw.GetItem(ctx, in); err != nil {
-			b.Fatal(err)
-		}
-		direct = append(direct, time.Since(t0))
-	}
-	odd := false
-	for b.Loop() {
-		if odd = !odd; odd {
-			getRouted()
-			getRaw()
-		} else {
-			getRaw()
-			getRouted()
-		}
-	}
-	mr, md := median(routed), median(direct)
-	b.ReportMetric(float64(mr.Nanoseconds()), "routed-p50-ns")
-	b.ReportMetric(float64(md.Nanoseconds()), "raw-p50-ns")
-	b.ReportMetric(float64(mr)/float64(md), "routed/raw")
-}
-
-func median(xs []time.Duration) time.Duration {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
+	testutil.RoutedVsRaw(b, func() error {
+		_, err := tb.Get(ctx, key)
+		return err
+	}, func() error {
+		_, err := raw.GetItem(ctx, in)
+		return err
+	})
 }
