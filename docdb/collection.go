@@ -88,6 +88,18 @@ func (co *Collection) write(ctx context.Context, op string, kind route.Kind, fn 
 	})
 }
 
+// writeResult runs call on the primary region's collection (co.write) and
+// returns its result, partial results with an error included.
+func writeResult[R any](ctx context.Context, co *Collection, op string, kind route.Kind, call func(context.Context, *mongo.Collection) (R, error)) (R, error) {
+	var res R
+	_, err := co.write(ctx, op, kind, func(ctx context.Context, coll *mongo.Collection) error {
+		var err error
+		res, err = call(ctx, coll)
+		return err
+	})
+	return res, err
+}
+
 // read runs a read; a filter {_id: v} this Cluster wrote within the
 // read-your-writes window goes to the primary.
 func (co *Collection) read(ctx context.Context, op string, filter bson.Raw, fn func(ctx context.Context, r multiregion.Region, coll *mongo.Collection) error) (multiregion.Region, error) {

@@ -24,11 +24,8 @@ func (co *Collection) InsertOne(ctx context.Context, document any, opts ...optio
 	if _, ok := docID(doc); ok {
 		kind = route.IdempotentWrite
 	}
-	var res *mongo.InsertOneResult
-	_, err = co.write(ctx, op, kind, func(ctx context.Context, coll *mongo.Collection) error {
-		var err error
-		res, err = coll.InsertOne(ctx, doc, opts...)
-		return err
+	res, err := writeResult(ctx, co, op, kind, func(ctx context.Context, coll *mongo.Collection) (*mongo.InsertOneResult, error) {
+		return coll.InsertOne(ctx, doc, opts...)
 	})
 	if err != nil {
 		return nil, err
@@ -58,11 +55,8 @@ func (co *Collection) InsertMany(ctx context.Context, documents []any, opts ...o
 		}
 		docs[i] = b
 	}
-	var res *mongo.InsertManyResult
-	_, err := co.write(ctx, op, kind, func(ctx context.Context, coll *mongo.Collection) error {
-		var err error
-		res, err = coll.InsertMany(ctx, docs, opts...)
-		return err
+	res, err := writeResult(ctx, co, op, kind, func(ctx context.Context, coll *mongo.Collection) (*mongo.InsertManyResult, error) {
+		return coll.InsertMany(ctx, docs, opts...)
 	})
 	if err != nil {
 		return res, err
@@ -81,11 +75,8 @@ func (co *Collection) UpdateOne(ctx context.Context, filter, update any, opts ..
 	if err != nil {
 		return nil, err
 	}
-	var res *mongo.UpdateResult
-	_, err = co.write(ctx, op, kind, func(ctx context.Context, coll *mongo.Collection) error {
-		var err error
-		res, err = coll.UpdateOne(ctx, f, u, opts...)
-		return err
+	res, err := writeResult(ctx, co, op, kind, func(ctx context.Context, coll *mongo.Collection) (*mongo.UpdateResult, error) {
+		return coll.UpdateOne(ctx, f, u, opts...)
 	})
 	if err != nil {
 		return nil, err
@@ -104,11 +95,8 @@ func (co *Collection) UpdateMany(ctx context.Context, filter, update any, opts .
 	if err != nil {
 		return nil, err
 	}
-	var res *mongo.UpdateResult
-	_, err = co.write(ctx, op, kind, func(ctx context.Context, coll *mongo.Collection) error {
-		var err error
-		res, err = coll.UpdateMany(ctx, f, u, opts...)
-		return err
+	res, err := writeResult(ctx, co, op, kind, func(ctx context.Context, coll *mongo.Collection) (*mongo.UpdateResult, error) {
+		return coll.UpdateMany(ctx, f, u, opts...)
 	})
 	if err != nil {
 		return nil, err
@@ -154,11 +142,8 @@ func (co *Collection) ReplaceOne(ctx context.Context, filter, replacement any, o
 	if _, ok := idOnly(f); ok {
 		kind = route.IdempotentWrite
 	}
-	var res *mongo.UpdateResult
-	_, err = co.write(ctx, op, kind, func(ctx context.Context, coll *mongo.Collection) error {
-		var err error
-		res, err = coll.ReplaceOne(ctx, f, r, opts...)
-		return err
+	res, err := writeResult(ctx, co, op, kind, func(ctx context.Context, coll *mongo.Collection) (*mongo.UpdateResult, error) {
+		return coll.ReplaceOne(ctx, f, r, opts...)
 	})
 	if err != nil {
 		return nil, err
@@ -182,11 +167,8 @@ func (co *Collection) DeleteOne(ctx context.Context, filter any, opts ...options
 	if _, ok := idOnly(f); ok {
 		kind = route.IdempotentWrite
 	}
-	var res *mongo.DeleteResult
-	_, err = co.write(ctx, op, kind, func(ctx context.Context, coll *mongo.Collection) error {
-		var err error
-		res, err = coll.DeleteOne(ctx, f, opts...)
-		return err
+	res, err := writeResult(ctx, co, op, kind, func(ctx context.Context, coll *mongo.Collection) (*mongo.DeleteResult, error) {
+		return coll.DeleteOne(ctx, f, opts...)
 	})
 	if err != nil {
 		return nil, err
@@ -206,11 +188,8 @@ func (co *Collection) DeleteMany(ctx context.Context, filter any, opts ...option
 	if err != nil {
 		return nil, err
 	}
-	var res *mongo.DeleteResult
-	_, err = co.write(ctx, op, route.Write, func(ctx context.Context, coll *mongo.Collection) error {
-		var err error
-		res, err = coll.DeleteMany(ctx, f, opts...)
-		return err
+	res, err := writeResult(ctx, co, op, route.Write, func(ctx context.Context, coll *mongo.Collection) (*mongo.DeleteResult, error) {
+		return coll.DeleteMany(ctx, f, opts...)
 	})
 	return res, err
 }
@@ -229,11 +208,8 @@ func (co *Collection) BulkWrite(ctx context.Context, models []mongo.WriteModel, 
 			return nil, err
 		}
 	}
-	var res *mongo.BulkWriteResult
-	_, err := co.write(ctx, op, route.Write, func(ctx context.Context, coll *mongo.Collection) error {
-		var err error
-		res, err = coll.BulkWrite(ctx, models, opts...)
-		return err
+	res, err := writeResult(ctx, co, op, route.Write, func(ctx context.Context, coll *mongo.Collection) (*mongo.BulkWriteResult, error) {
+		return coll.BulkWrite(ctx, models, opts...)
 	})
 	return res, err
 }
