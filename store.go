@@ -55,7 +55,6 @@ type Store struct {
 	rt     *router
 	kind   StoreKind
 	prober Prober
-	set    RegionSet
 	left   []Region
 
 	topo func() TopologyStatus
@@ -93,7 +92,7 @@ func (c *Client) NewStore(name string, regions []Region, optFns ...func(*StoreOp
 		}
 		return nil, &StoreError{Store: name, Rule: ErrInvalidStore, Reason: "region not on the Client", Err: err}
 	}
-	s := &Store{c: c, kind: o.Kind, prober: o.Prober, set: set, left: slices.Clone(o.LeftOut), topo: o.Topology, done: make(chan struct{})}
+	s := &Store{c: c, kind: o.Kind, prober: o.Prober, left: slices.Clone(o.LeftOut), topo: o.Topology, done: make(chan struct{})}
 	s.rt = newRouter(&c.opts, c.rt.index, name, set, c.rt, o.Prober != nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -119,17 +118,17 @@ func (s *Store) Name() string { return s.rt.name }
 func (s *Store) Client() *Client { return s.c }
 
 // Set returns the store's regions as a RegionSet of its Client.
-func (s *Store) Set() RegionSet { return s.set }
+func (s *Store) Set() RegionSet { return s.rt.set }
 
 // Regions returns the store's regions in the Client's preference order.
-func (s *Store) Regions() []Region { return s.c.regionsOf(s.set) }
+func (s *Store) Regions() []Region { return s.c.regionsOf(s.rt.set) }
 
 // Pick returns the nearest healthy region of allowed (within the store's
 // regions) for this store. It takes no lock and allocates nothing, except
 // on the error path: a *NoHealthyRegionError when no allowed region is
 // healthy, an error matching ErrClosed once the store or its Client closed.
 func (s *Store) Pick(allowed RegionSet) (Region, error) {
-	i, err := s.rt.pick(allowed & s.set)
+	i, err := s.rt.pick(allowed & s.rt.set)
 	if err != nil {
 		return "", err
 	}
@@ -155,7 +154,7 @@ func (s *Store) Healthy(r Region) bool {
 // than about the network), a failure otherwise. A canceled context or
 // ErrClosed is never counted. Unknown regions are ignored.
 func (s *Store) Observe(r Region, rtt time.Duration, err error) {
-	if i, ok := s.rt.index[r]; ok && s.set.Has(i) {
+	if i, ok := s.rt.index[r]; ok && s.rt.set.Has(i) {
 		s.rt.observe(i, rtt, err, false)
 	}
 }

@@ -109,7 +109,7 @@ func (t *Table[T]) notFound(r multiregion.Region, err error) error {
 // sample (Query, batches: their time says more about their size than the
 // network). It returns nil or the classified error (route.Report).
 func (t *Table[T]) report(ctx context.Context, r multiregion.Region, start time.Time, err error, write bool) error {
-	return route.Report(ctx, t.store, classifier, "dynamo."+t.name, r, start, err, write)
+	return route.Report(ctx, t.store, classifier, t.reportOp, r, start, err, write)
 }
 
 // sleep waits d or until ctx ends.

@@ -36,6 +36,7 @@ type Table[T any] struct {
 	set      multiregion.RegionSet
 	clients  map[multiregion.Region]API
 	store    *multiregion.Store // this table's routing state on the Client
+	reportOp string             // "dynamo.<table>", the Op of the failures report records (built once: report runs per SDK call)
 	loop     *route.Loop
 	hlc      *hlcClock
 	kc       *keyCodec   // fast key extraction from a T, or nil
@@ -135,6 +136,7 @@ func (t *Table[T]) register() error {
 		return err
 	}
 	t.store = st
+	t.reportOp = "dynamo." + t.name
 	t.loop = &route.Loop{Store: st, Classifier: classifier, Final: t.final, Logger: t.opts.Logger}
 	return nil
 }
