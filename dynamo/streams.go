@@ -105,10 +105,13 @@ func (d *detector) stop() {
 
 // streamARN asks region r for its stream of the table and checks it
 // carries both images.
+//
+// Its outcome feeds the table's store as health only, with no latency
+// sample: DescribeTable is a control-plane call, and its time must not be
+// ranked against the data-plane calls and probes of the other regions.
 func (t *Table[T]) streamARN(ctx context.Context, r multiregion.Region) (string, error) {
-	start := time.Now()
 	out, err := t.clients[r].DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &t.name})
-	if err = t.report(ctx, r, start, err, false); err != nil {
+	if err = t.report(ctx, r, time.Time{}, err, false); err != nil {
 		var rnf *types.ResourceNotFoundException
 		if errors.As(err, &rnf) {
 			return "", t.notFound(r, cause(err))
