@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/regionkit/multiregion"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // fakeDynamo records the requests it gets and answers ListTables.
@@ -49,7 +50,7 @@ func baseConfig(t *testing.T) (aws.Config, *loopbackOnly) {
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDSECRETTEST", "SECRETVALUE", ""),
 		HTTPClient:  hc,
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
+		Retryer:     multiregiontest.FirstAnswerRetryer,
 	}, lo
 }
 

@@ -85,7 +85,7 @@ func newEnv(t testing.TB, gopts globaltable.Options, startOpts ...multiregiontes
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		HTTPClient:  &http.Client{Transport: tr},
 		// Tests see each region's first answer, not the SDK's retries.
-		Retryer: func() aws.Retryer { return aws.NopRetryer{} },
+		Retryer: multiregiontest.FirstAnswerRetryer,
 	}
 	ctx := testCtx(t)
 	mr, err := multiregion.New(ctx, cfg, rs.Options(multiregion.ServiceDynamoDB, multiregion.ServiceDynamoDBStreams),

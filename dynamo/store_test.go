@@ -11,6 +11,7 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // TestTableHasItsOwnRoutingState: a Table registers a Store of its own;
@@ -169,7 +170,7 @@ func TestClosedClientClosesTables(t *testing.T) {
 func TestReplicasOutsideTheClient(t *testing.T) {
 	e := newEnv(t, mrec(use1, euw1))
 	ctx := testCtx(t)
-	cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, Retryer: func() aws.Retryer { return aws.NopRetryer{} }}
+	cfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}, Retryer: multiregiontest.FirstAnswerRetryer}
 	one, err := multiregion.New(ctx, cfg, multiregion.WithRegions(use1),
 		multiregion.WithEndpoint(use1, multiregion.ServiceDynamoDB, e.rs.Endpoint(string(use1)).URL),
 		multiregion.WithEndpoint(use1, multiregion.ServiceDynamoDBStreams, e.rs.Endpoint(string(use1)).URL),

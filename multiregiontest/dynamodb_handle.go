@@ -37,11 +37,11 @@ func (d *DynamoDB) Client(region string) *dynamodb.Client {
 		return nil
 	}
 	return dynamodb.New(dynamodb.Options{
-		Region:           region,
-		BaseEndpoint:     aws.String("http://127.0.0.1"), // never dialled: the transport is in memory
-		Credentials:      credentials.NewStaticCredentialsProvider(TestAccessKeyID, TestSecretAccessKey, ""),
-		HTTPClient:       &http.Client{Transport: inMemory{d.emu.Handler(region)}},
-		RetryMaxAttempts: 1,
+		Region:       region,
+		BaseEndpoint: aws.String("http://127.0.0.1"), // never dialled: the transport is in memory
+		Credentials:  credentials.NewStaticCredentialsProvider(TestAccessKeyID, TestSecretAccessKey, ""),
+		HTTPClient:   &http.Client{Transport: inMemory{d.emu.Handler(region)}},
+		Retryer:      FirstAnswerRetryer(),
 	})
 }
 

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/regionkit/multiregion"
@@ -58,15 +57,15 @@ func (l *Lab) Endpoints(extra ...string) map[multiregion.Region]map[string]strin
 // Config returns an aws.Config for multiregion.New on this lab: region set
 // to the lab's first, static test credentials, an HTTP client that only
 // reaches the lab (anything else fails with ErrOffLab, so a mis-wired test
-// never calls AWS) and whose connections close with the lab, and a
-// retryer that makes one attempt, so a test sees each region's first
-// answer rather than the SDK's retries of it.
+// never calls AWS) and whose connections close with the lab, and
+// FirstAnswerRetryer, so a test sees each region's first answer rather
+// than the SDK's retries of it.
 func (l *Lab) Config() aws.Config {
 	return aws.Config{
 		Region:      l.order[0],
 		Credentials: credentials.NewStaticCredentialsProvider(TestAccessKeyID, TestSecretAccessKey, ""),
 		HTTPClient:  l.client,
-		Retryer:     func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 1) },
+		Retryer:     FirstAnswerRetryer,
 	}
 }
 

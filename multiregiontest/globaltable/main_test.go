@@ -63,7 +63,7 @@ func newLab(t *testing.T, opts globaltable.Options) *lab {
 			Credentials:  creds,
 			HTTPClient:   hc,
 			// Tests assert on the first answer, not on the SDK's retries.
-			RetryMaxAttempts: 1,
+			Retryer: multiregiontest.FirstAnswerRetryer(),
 		})
 		l.streams[region] = dynamodbstreams.New(dynamodbstreams.Options{
 			Region:       region,
