@@ -5,6 +5,10 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/regionkit/multiregion/internal/telemetry"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
@@ -30,7 +34,8 @@ type Client struct {
 	done   chan struct{}
 
 	closeOnce sync.Once
-	closeIdle func() // closes the default prober's keep-alive connections
+	closeIdle func()              // closes the default prober's keep-alive connections
+	gauges    metric.Registration // the latency and health gauges; nil without a MeterProvider
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 }
@@ -72,6 +77,12 @@ func New(ctx context.Context, cfg aws.Config, optFns ...func(*Options)) (*Client
 	c := &Client{opts: o, cfg: cfg, prober: o.Prober, all: all, closeIdle: closeIdle,
 		stores: map[string]*Store{}, done: make(chan struct{})}
 	c.rt = newRouter(&o, index, "", all, nil, true)
+	c.rt.tel = telemetry.New(o.MeterProvider, o.TracerProvider)
+	gauges, err := c.registerGauges(c.rt.tel.Meter())
+	if err != nil {
+		return nil, err
+	}
+	c.gauges = gauges
 	c.list.Store(&[]*Store{})
 	loopCtx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
@@ -95,6 +106,9 @@ func (c *Client) Close() error {
 		}
 		c.cancel()
 		c.wg.Wait()
+		if c.gauges != nil {
+			_ = c.gauges.Unregister()
+		}
 		if c.closeIdle != nil {
 			c.closeIdle()
 		}

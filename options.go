@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Defaults and limits of Options.
@@ -117,9 +120,28 @@ type Options struct {
 	// default: nil (no tracing)
 	HealthTracer HealthTracer
 
-	// Logger receives health changes at Info and probe failures at Debug.
+	// Logger receives routing changes, each once: a region ejected (Warn)
+	// or readmitted (Info), in the network view or for a store; probe
+	// failures go at Debug. Records carry "store" and "region" attributes.
+	// Adapters log their own changes (a writer moved, a refresh failed, a
+	// conflict surfaced) to it too, unless given a Logger of their own.
+	// Nothing is logged per call.
 	// default: a logger that discards everything
 	Logger *slog.Logger
+
+	// MeterProvider receives the SDK's metrics: calls, attempts, failovers,
+	// their outcomes and durations per store and region, health changes,
+	// topology refreshes, writer moves, conflicts surfaced, and gauges of
+	// each region's latency average and health (see the package doc,
+	// "Telemetry", for the names).
+	// default: nil (no metrics; the call path then pays one nil check)
+	MeterProvider metric.MeterProvider
+
+	// TracerProvider receives one client span per routed call, named after
+	// the operation, with the region that ended it, the regions tried and
+	// an event per failover.
+	// default: nil (no spans)
+	TracerProvider trace.TracerProvider
 }
 
 // WithRegions sets Options.Regions.

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/regionkit/multiregion/internal/telemetry"
 )
 
 // snapshot is the immutable routing state the pick path reads. A new one is
@@ -47,8 +49,9 @@ type router struct {
 	clock   Clock
 	tracer  HealthTracer
 	logger  *slog.Logger
-	net     *router // the network view, for a store's router; nil for the network view
-	ownProb bool    // the store has a prober of its own
+	tel     *telemetry.Recorder // nil: telemetry off
+	net     *router             // the network view, for a store's router; nil for the network view
+	ownProb bool                // the store has a prober of its own
 
 	snap atomic.Pointer[snapshot]
 
@@ -77,6 +80,7 @@ func newRouter(o *Options, index map[Region]int, name string, set RegionSet, net
 		logger:  o.Logger,
 		net:     net,
 		ownProb: ownProber,
+		tel:     net.recorder(),
 		states:  make([]regionState, len(o.Regions)),
 		scratch: make([]uint8, 0, len(o.Regions)),
 	}
@@ -300,10 +304,11 @@ func (rt *router) reportHealth(i int, healthy bool, err error, at time.Time) {
 		store = "network"
 	}
 	if healthy {
-		rt.logger.Info("multiregion: region readmitted", "region", string(r), "store", store)
+		rt.logger.Info("multiregion: region readmitted", "store", store, "region", string(r))
 	} else {
-		rt.logger.Info("multiregion: region ejected", "region", string(r), "store", store, "error", err)
+		rt.logger.Warn("multiregion: region ejected", "store", store, "region", string(r), "error", err)
 	}
+	rt.tel.HealthChange(rt.name, string(r), healthy)
 	if rt.tracer != nil {
 		rt.tracer.TraceHealthChange(TraceHealthChangeData{Store: rt.name, Region: r, Healthy: healthy, Err: err, At: at})
 	}
@@ -344,4 +349,13 @@ func (rt *router) lastErrors(regions []Region) []error {
 		errs[k] = rt.states[rt.index[r]].lastErr
 	}
 	return errs
+}
+
+// recorder is rt's telemetry recorder; nil for a nil router (the network
+// view's own "net") or when telemetry is off.
+func (rt *router) recorder() *telemetry.Recorder {
+	if rt == nil {
+		return nil
+	}
+	return rt.tel
 }

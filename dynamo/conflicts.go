@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/regionkit/multiregion"
 )
 
@@ -127,6 +128,9 @@ type delivery struct {
 	handler func(Conflict)
 	out     chan Conflict
 	done    <-chan struct{}
+	// surfaced is told of every conflict about to be delivered (a log
+	// line and a metric); nil in tests of the delivery alone.
+	surfaced func(Conflict)
 }
 
 // deliver reports c unless its lost version was reported already; its
@@ -145,6 +149,9 @@ func (d *delivery) deliver(c Conflict) bool {
 		}
 	}
 	c.LostAncestors = kept
+	if d.surfaced != nil {
+		d.surfaced(c)
+	}
 	if d.handler != nil {
 		defer d.mu.Unlock()
 		d.handler(c) // under the lock: one call at a time, in detection order

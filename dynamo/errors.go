@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aws/smithy-go"
+
 	"github.com/regionkit/multiregion"
 )
 

@@ -1,7 +1,6 @@
 package dynamo
 
 import (
-	"io"
 	"log/slog"
 	"slices"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+
 	"github.com/regionkit/multiregion"
 )
 
@@ -231,8 +231,11 @@ type Options struct {
 	// default: none
 	StreamsClientOptions []func(*dynamodbstreams.Options)
 
-	// Logger receives stream reader errors at Warn and failovers at Debug.
-	// default: discards everything
+	// Logger receives each conflict surfaced (Info: versions and regions,
+	// never keys or items), stream reader failures (Warn once per streak,
+	// then Debug until a poll succeeds), detector gaps (Warn) and
+	// failovers (Debug).
+	// default: the multiregion.Client's Logger
 	Logger *slog.Logger
 }
 
@@ -251,7 +254,10 @@ func resolveOptions(o *Options, mr *multiregion.Client) {
 		o.Clock = mr.Options().Clock
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Logger = mr.Options().Logger
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 }
 

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/regionkit/multiregion"
 )
 

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	sttypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
 	"github.com/regionkit/multiregion"
 )
 
@@ -37,6 +38,7 @@ type detector struct {
 }
 
 type logger interface {
+	Info(msg string, args ...any)
 	Warn(msg string, args ...any)
 	Debug(msg string, args ...any)
 }
@@ -61,7 +63,8 @@ func startDetector[T any](ctx context.Context, t *Table[T]) (*detector, error) {
 		startAt: o.StreamStart, checkpointer: o.Checkpointer}
 	runCtx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	d.deliv = &delivery{seen: newDedupSet(o.DedupCapacity), handler: o.ConflictHandler, done: runCtx.Done()}
+	d.deliv = &delivery{seen: newDedupSet(o.DedupCapacity), handler: o.ConflictHandler, done: runCtx.Done(),
+		surfaced: surfacedReporter(t.storeName(), o.Logger, t.mr)}
 	d.settle = newSettler(o.ConflictSettle, o.DedupCapacity)
 	if o.ConflictHandler == nil {
 		d.out = make(chan Conflict, o.ConflictBuffer)
@@ -133,15 +136,25 @@ func (t *Table[T]) streamARN(ctx context.Context, r multiregion.Region) (string,
 func (sr *streamReader) run(ctx context.Context) {
 	defer sr.d.wg.Done()
 	backoff := sr.d.poll
+	failing := 0 // polls failed in a row: the first is a Warn, the rest Debug
 	for ctx.Err() == nil {
 		got, err := sr.round(ctx)
 		switch {
 		case ctx.Err() != nil:
 			return
 		case err != nil:
-			sr.d.log.Warn("dynamo: stream reader", "table", sr.d.table, "region", string(sr.region), "error", err)
+			failing++
+			log := sr.d.log.Debug
+			if failing == 1 {
+				log = sr.d.log.Warn
+			}
+			log("dynamo: stream reader failing; conflicts in this region wait until it reads again",
+				"table", sr.d.table, "region", string(sr.region), "failures", failing, "error", err)
 			backoff = min(2*backoff, 30*time.Second)
 			_ = sleep(ctx, backoff)
+		case failing > 0:
+			sr.d.log.Info("dynamo: stream reader recovered", "table", sr.d.table, "region", string(sr.region), "failures", failing)
+			failing = 0
 		}
 		sr.d.deliverDue(false)
 		sr.checkpoint(ctx)

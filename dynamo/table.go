@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/internal/route"
 )

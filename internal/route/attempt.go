@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/regionkit/multiregion/internal/telemetry"
+
 	"github.com/regionkit/multiregion"
 )
 
@@ -40,6 +42,15 @@ type failure struct {
 
 func (f *failure) Error() string { return f.err.Error() }
 func (f *failure) Unwrap() error { return f.err }
+
+// outcome names the attempt's outcome for telemetry: "ok" for nil, else
+// the failure's class.
+func (f *failure) outcome() string {
+	if f == nil {
+		return telemetry.OutcomeOK
+	}
+	return f.class.outcome()
+}
 
 // outcomeUnknown: a write was sent and nobody knows whether it applied.
 func (f *failure) outcomeUnknown() bool { return f.write && f.class == Unknown }

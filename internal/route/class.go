@@ -41,6 +41,21 @@ var classNames = map[Class]string{
 	Throttled: "throttled", WriterMoved: "writer moved", Skip: "skip",
 }
 
+// classOutcomes name the classes as telemetry outcomes (attribute values:
+// no spaces).
+var classOutcomes = map[Class]string{
+	Caller: "caller", NotApplied: "not_applied", Unknown: "outcome_unknown", Canceled: "canceled",
+	Throttled: "throttled", WriterMoved: "writer_moved", Skip: "skip",
+}
+
+// outcome is c as a telemetry outcome.
+func (c Class) outcome() string {
+	if s, ok := classOutcomes[c]; ok {
+		return s
+	}
+	return "unclassified"
+}
+
 func (c Class) String() string {
 	if s, ok := classNames[c]; ok {
 		return s

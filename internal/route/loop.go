@@ -5,7 +5,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
+
+	"github.com/regionkit/multiregion/internal/telemetry"
 
 	"github.com/regionkit/multiregion"
 )
@@ -69,6 +72,9 @@ type Loop struct {
 	Final func(op string, r multiregion.Region, c Class, err error) error
 	// Logger receives failovers at Debug. default: discard
 	Logger *slog.Logger
+
+	telOnce sync.Once
+	tel     *telemetry.Recorder // from the Client's providers; nil: off
 }
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -80,6 +86,20 @@ var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 // been applied, or a *multiregion.NoHealthyRegionError with every attempt
 // when no allowed region could serve it.
 func (l *Loop) Run(ctx context.Context, c Call, fn AttemptFunc) (multiregion.Region, error) {
+	tel := l.recorder()
+	if tel == nil {
+		return l.run(ctx, &c, fn, nil)
+	}
+	ctx, rec := tel.StartCall(ctx, l.Store.Name(), c.Op)
+	r, err := l.run(ctx, &c, fn, rec)
+	rec.End(ctx, string(r), callOutcome(err, rec), err)
+	return r, err
+}
+
+// run is Run with rec (nil when telemetry is off) told of every attempt
+// and failover.
+func (l *Loop) run(ctx context.Context, cp *Call, fn AttemptFunc, rec *telemetry.Call) (multiregion.Region, error) {
+	c := *cp
 	if err := l.Store.Err(); err != nil {
 		return "", err
 	}
@@ -103,6 +123,9 @@ func (l *Loop) Run(ctx context.Context, c Call, fn AttemptFunc) (multiregion.Reg
 	)
 	for try := 0; ; try++ {
 		f := l.attempt(ctx, &c, r, try, fn)
+		if rec != nil {
+			rec.Attempt(ctx, string(r), f.outcome())
+		}
 		if f == nil {
 			return r, nil
 		}
@@ -140,7 +163,10 @@ func (l *Loop) Run(ctx context.Context, c Call, fn AttemptFunc) (multiregion.Reg
 			}
 			return r, l.Store.NoHealthy(c.Op, allowed, attempts)
 		}
-		l.logger().Debug("route: failing over", "store", l.Store.Name(), "op", c.Op, "from", string(r), "to", string(next), "class", f.class.String())
+		l.logger().Debug("route: failing over", "store", l.Store.Name(), "op", c.Op, "region", string(r), "to", string(next), "class", f.class.String(), "error", f.err)
+		if rec != nil {
+			rec.Failover(ctx, string(r), string(next), f.class.outcome())
+		}
 		r = next
 	}
 }
@@ -267,4 +293,32 @@ func (l *Loop) logger() *slog.Logger {
 // regionErr is the *multiregion.RegionError of a regional failure.
 func regionErr(op string, f *failure) *multiregion.RegionError {
 	return &multiregion.RegionError{Region: f.region, Op: op, OutcomeUnknown: f.outcomeUnknown(), Err: f.err}
+}
+
+// recorder is the loop's telemetry, built once from the Client's
+// providers: every adapter's loop records without wiring of its own.
+func (l *Loop) recorder() *telemetry.Recorder {
+	l.telOnce.Do(func() {
+		o := l.Store.Client().Options()
+		l.tel = telemetry.New(o.MeterProvider, o.TracerProvider)
+	})
+	return l.tel
+}
+
+// callOutcome is the telemetry outcome of a call: "ok"; "no_healthy_region"
+// when no allowed region could serve it; "canceled" when the caller gave
+// up; else the class of its last attempt ("caller", "unknown", ...).
+func callOutcome(err error, rec *telemetry.Call) string {
+	switch {
+	case err == nil:
+		return telemetry.OutcomeOK
+	case errors.Is(err, multiregion.ErrNoHealthyRegion):
+		return "no_healthy_region"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return Canceled.outcome()
+	}
+	if last := rec.LastOutcome(); last != "" {
+		return last
+	}
+	return "error"
 }

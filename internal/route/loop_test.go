@@ -79,13 +79,13 @@ func (f *fakeStore) called() []multiregion.Region {
 
 // setup builds a Client whose network view ranks use1, usw2, euw1 in that
 // order (10, 20, 30 ms), a Store over all three, and a Loop on it.
-func setup(t testing.TB) (*route.Loop, *fakeStore) {
+func setup(t testing.TB, optFns ...func(*multiregion.Options)) (*route.Loop, *fakeStore) {
 	t.Helper()
 	rtt := map[multiregion.Region]time.Duration{use1: 10 * time.Millisecond, usw2: 20 * time.Millisecond, euw1: 30 * time.Millisecond}
-	mr, err := multiregion.New(context.Background(), aws.Config{}, multiregion.WithRegions(use1, usw2, euw1), func(o *multiregion.Options) {
+	mr, err := multiregion.New(context.Background(), aws.Config{}, append([]func(*multiregion.Options){multiregion.WithRegions(use1, usw2, euw1), func(o *multiregion.Options) {
 		o.DisableBackgroundProbes = true
 		o.Prober = multiregion.ProberFunc(func(_ context.Context, r multiregion.Region) (time.Duration, error) { return rtt[r], nil })
-	})
+	}}, optFns...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = mr.Close() })
 	require.NoError(t, mr.Refresh(context.Background()))

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/regionkit/multiregion/internal/telemetry"
+
 	"github.com/regionkit/multiregion"
 )
 
@@ -26,6 +28,7 @@ type Kit[C any] struct {
 	closeClient func(C) error
 	regions     []multiregion.Region       // the Client's, in its order
 	idx         map[multiregion.Region]int // position in regions = RegionSet bit
+	tel         *telemetry.Recorder        // nil: telemetry off
 
 	snap   atomic.Pointer[snapshot]
 	closed atomic.Bool // set under mu, read anywhere
@@ -90,8 +93,9 @@ func New[C any](ctx context.Context, mr *multiregion.Client, src Source,
 		return nil, closedError(o.Store, "New")
 	default:
 	}
+	mo := mr.Options()
 	k := &Kit[C]{opts: o, src: src, connect: connect, closeClient: closeClient,
-		regions: mr.Regions(), idx: map[multiregion.Region]int{}}
+		regions: mr.Regions(), idx: map[multiregion.Region]int{}, tel: telemetry.New(mo.MeterProvider, mo.TracerProvider)}
 	for i, r := range k.regions {
 		k.idx[r] = i
 	}
@@ -114,10 +118,12 @@ func (k *Kit[C]) loadFirst(ctx context.Context) error {
 	t, err := k.callSource(lctx)
 	cancel()
 	if err != nil {
+		k.tel.Refresh(k.opts.Store, err)
 		return &SourceError{Store: k.opts.Store, Err: err}
 	}
 	now := k.opts.Clock.Now()
 	s, leftOut, err := k.prepare(t, nil, now)
+	k.tel.Refresh(k.opts.Store, err)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package singlewriter
 import (
 	"cmp"
 	"context"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -137,6 +138,11 @@ func (k *Kit[C]) finishLoad(l *load, t Topology, err error) []retiree[C] {
 		var leftOut []Member
 		if next, leftOut, err = k.prepare(t, prev, now); err == nil {
 			k.logLeftOut(k.status.LeftOut, leftOut)
+			k.tel.Refresh(k.opts.Store, nil)
+			if k.status.ConsecutiveFailures > 0 {
+				k.opts.Logger.Info("singlewriter: topology refresh recovered", "store", k.opts.Store,
+					"failures", k.status.ConsecutiveFailures)
+			}
 			k.status.LastSuccess, k.status.LastError, k.status.ConsecutiveFailures, k.status.LeftOut = now, nil, 0, leftOut
 			if next == nil {
 				return nil
@@ -149,7 +155,15 @@ func (k *Kit[C]) finishLoad(l *load, t Topology, err error) []retiree[C] {
 	k.status.LastError = err
 	k.status.ConsecutiveFailures++
 	l.err = err
-	k.opts.Logger.Warn("singlewriter: topology refresh failed; keeping the last good topology",
+	k.tel.Refresh(k.opts.Store, err)
+	// Warn once per streak of failures (a control plane down for an hour
+	// is one event, not one per refresh interval); the rest at Debug, and
+	// the recovery at Info.
+	level := slog.LevelDebug
+	if k.status.ConsecutiveFailures == 1 {
+		level = slog.LevelWarn
+	}
+	k.opts.Logger.Log(context.Background(), level, "singlewriter: topology refresh failed; keeping the last good topology",
 		"store", k.opts.Store, "generation", k.snap.Load().topo.Generation,
 		"consecutive_failures", k.status.ConsecutiveFailures, "error", err)
 	return nil
@@ -206,6 +220,7 @@ func (k *Kit[C]) prepare(t Topology, prev *snapshot, now time.Time) (*snapshot, 
 // logChange logs a published change: Info when the writer moved.
 func (k *Kit[C]) logChange(prev, next *snapshot) {
 	if prev.topo.Writer != next.topo.Writer {
+		k.tel.WriterMoved(k.opts.Store, string(next.topo.Writer))
 		k.opts.Logger.Info("singlewriter: writer moved", "store", k.opts.Store,
 			"from", string(prev.topo.Writer), "to", string(next.topo.Writer), "generation", next.topo.Generation)
 		return
