@@ -22,7 +22,7 @@ func benchSetup(b *testing.B) (*cache.Store, *redis.Client) {
 	if _, r, err := s.Get(ctx, "bench"); err != nil || r != use1 {
 		b.Fatalf("routed Get: %s %v", r, err)
 	}
-	raw := redis.NewClient(&redis.Options{Addr: e.reg[use1].m.Addr(), MaxRetries: -1, DialerRetries: 1,
+	raw := redis.NewClient(&redis.Options{Addr: e.reg[use1].m.Addr(), MaxRetries: -1, DialerRetries: 1, Username: cacheUser, Password: cachePassword,
 		ReadTimeout: cache.DefaultReadTimeout, WriteTimeout: cache.DefaultWriteTimeout, DialTimeout: cache.DefaultDialTimeout})
 	b.Cleanup(func() { _ = raw.Close() })
 	return s, raw

@@ -16,12 +16,20 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/cache"
+	"github.com/regionkit/multiregion/internal/testutil"
 	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // TestMain fails the package if a test leaves a goroutine behind: lag
 // loops, refreshes, go-redis pools, miniredis servers, lab endpoints.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+//
+// Every store of the suite authenticates with a password carrying the
+// planted secret, and every Client logs at Debug into the capture that
+// testutil.NoSecrets checks: a log line with the password fails the suite.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(testutil.NoSecrets(m)) }
+
+// The fake regions' AUTH user; the password carries the planted secret.
+var cacheUser, cachePassword = "app", testutil.PlantedIn("pw")
 
 const (
 	use1 = multiregion.Region("us-east-1")
@@ -51,6 +59,7 @@ var alwaysAllowed = map[string]bool{"HELLO": true, "CLIENT": true, "AUTH": true,
 func newFakeRegion(t testing.TB, r multiregion.Region) *fakeRegion {
 	t.Helper()
 	f := &fakeRegion{region: r, m: miniredis.RunT(t)}
+	f.m.RequireUserAuth(cacheUser, cachePassword)
 	f.m.Server().SetPreHook(func(p *server.Peer, cmd string, args ...string) bool {
 		f.commands.Add(1)
 		c := strings.ToUpper(cmd)
@@ -131,6 +140,7 @@ func newEnv(t testing.TB, primary multiregion.Region, withControlPlane bool, lab
 	opts = append(opts, func(o *multiregion.Options) {
 		o.DisableBackgroundProbes = true
 		o.Prober = prober
+		o.Logger = testutil.Logger()
 	})
 	mr, err := multiregion.New(context.Background(), cfg, opts...)
 	if err != nil {
@@ -178,6 +188,7 @@ func (e *env) store(optFns ...func(*cache.Options)) *cache.Store {
 		o.DisableProbe = true
 		o.LagInterval = -1
 		o.RefreshInterval = -1
+		o.Username, o.Password = cacheUser, cachePassword
 	}
 	s, err := cache.New(testCtx(e.t), e.mr, append([]func(*cache.Options){base}, optFns...)...)
 	if err != nil {

@@ -3,6 +3,7 @@ package docdb_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"sync"
 	"testing"
@@ -10,14 +11,20 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"github.com/regionkit/multiregion"
+	"github.com/regionkit/multiregion/internal/testutil"
 	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // TestMain fails the package if a test leaves a goroutine behind: refresh
 // loops, probes, driver monitors.
+//
+// The suite's AWS credentials carry the planted secret and its Clients log
+// at Debug into the capture testutil.NoSecrets checks.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(testutil.NoSecrets(m))
 }
 
 const (
@@ -57,10 +64,13 @@ func (b *logBuffer) String() string {
 func newLab(t *testing.T, probes bool, logs *logBuffer, opts ...func(*multiregiontest.DocDBOptions)) (*multiregiontest.Lab, *multiregion.Client) {
 	t.Helper()
 	lab := multiregiontest.Start(t, labRegions, multiregiontest.WithDocDB(opts...))
-	mr, err := multiregion.New(testCtx(t), lab.Config(), lab.Options(), func(o *multiregion.Options) {
+	cfg := lab.Config()
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(multiregiontest.TestAccessKeyID, testutil.PlantedIn("secret"), "")
+	mr, err := multiregion.New(testCtx(t), cfg, lab.Options(), func(o *multiregion.Options) {
 		o.DisableBackgroundProbes = !probes
+		o.Logger = testutil.Logger()
 		if logs != nil {
-			o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			o.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(logs, testutil.Capture()), &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
 	})
 	if err != nil {

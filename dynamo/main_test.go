@@ -16,14 +16,18 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
+	"github.com/regionkit/multiregion/internal/testutil"
 	"github.com/regionkit/multiregion/multiregiontest"
 	"github.com/regionkit/multiregion/multiregiontest/globaltable"
 )
 
 // TestMain fails the package if a test leaves a goroutine behind: stream
 // readers, emulator workers, servers and client connections must be gone.
+//
+// The suite's credentials carry the planted secret and every Client logs
+// at Debug into the capture testutil.NoSecrets checks.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(testutil.NoSecrets(m))
 }
 
 const (
@@ -82,14 +86,14 @@ func newEnv(t testing.TB, gopts globaltable.Options, startOpts ...multiregiontes
 	t.Cleanup(tr.CloseIdleConnections)
 	cfg := aws.Config{
 		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", testutil.PlantedIn("SECRET"), ""),
 		HTTPClient:  &http.Client{Transport: tr},
 		// Tests see each region's first answer, not the SDK's retries.
 		Retryer: multiregiontest.FirstAnswerRetryer,
 	}
 	ctx := testCtx(t)
 	mr, err := multiregion.New(ctx, cfg, rs.Options(multiregion.ServiceDynamoDB, multiregion.ServiceDynamoDBStreams),
-		func(o *multiregion.Options) { o.DisableBackgroundProbes = true })
+		func(o *multiregion.Options) { o.DisableBackgroundProbes = true; o.Logger = testutil.Logger() })
 	if err != nil {
 		t.Fatal(err)
 	}
