@@ -100,6 +100,21 @@ func KnownRegions() []Region {
 	return out
 }
 
+// CheckRegion applies the region checks of New, for tools that take region
+// names from users (cmd/mrprobe): nil if r is well formed and a region of a
+// partition KnownRegion knows, else an *InvalidRegionError (malformed) or an
+// *UnknownAWSRegionError, whose Suggestion names the nearest known region
+// ("did you mean").
+func CheckRegion(r Region) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if e := unknownAWSRegion(r); e != nil {
+		return e
+	}
+	return nil
+}
+
 // unknownAWSRegion returns nil if r is known, else an *UnknownAWSRegionError
 // with the partition whose pattern r matches and the nearest known name.
 func unknownAWSRegion(r Region) *UnknownAWSRegionError {

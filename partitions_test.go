@@ -209,6 +209,22 @@ func TestUnknownAWSRegion(t *testing.T) {
 	}
 }
 
+func TestCheckRegion(t *testing.T) {
+	for _, r := range []Region{"us-east-1", "cn-north-1", "us-gov-west-1"} {
+		if err := CheckRegion(r); err != nil {
+			t.Errorf("CheckRegion(%s) = %v, want nil", r, err)
+		}
+	}
+	var ue *UnknownAWSRegionError
+	if err := CheckRegion("us-wset-2"); !errors.As(err, &ue) || ue.Suggestion != "us-west-2" {
+		t.Errorf("CheckRegion(us-wset-2) = %v, want an *UnknownAWSRegionError suggesting us-west-2", err)
+	}
+	var ie *InvalidRegionError
+	if err := CheckRegion("US_EAST_1"); !errors.As(err, &ie) || errors.Is(err, ErrUnknownAWSRegion) {
+		t.Errorf("CheckRegion(US_EAST_1) = %v, want an *InvalidRegionError", err)
+	}
+}
+
 func TestEditDistance(t *testing.T) {
 	for _, tt := range []struct {
 		a, b string
