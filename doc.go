@@ -85,6 +85,48 @@
 // minimum latency, DNS failover with Route 53's defaults and an oracle, in
 // seeded virtual time; the README has its table.
 //
+// # Logging
+//
+// Options.Logger (log/slog) receives routing changes, each once, never a
+// line per call: a region ejected (Warn) or readmitted (Info), in the
+// network view or for one store; a single-writer store's writer moved
+// (Info); a topology refresh failing (Warn on the first failure of a
+// streak, Debug after, Info when it recovers); a DynamoDB conflict
+// surfaced (Info, versions and regions only); a stream reader failing or
+// a detector gap (Warn). Records carry "store" and "region" attributes;
+// failovers of single calls go at Debug. No record or error carries a
+// credential, a password, an AUTH token or item contents: the adapters'
+// test suites plant one secret in all of them and fail if any line shows
+// it.
+//
+// # Telemetry
+//
+// Give Options.MeterProvider and/or Options.TracerProvider (OpenTelemetry)
+// to record; without them nothing is recorded and a call pays one nil
+// check. Instrumentation scope "github.com/regionkit/multiregion";
+// attributes multiregion.store, multiregion.region, multiregion.outcome
+// ("ok", or the class: not_applied, outcome_unknown, throttled, caller,
+// canceled, writer_moved, skip, no_healthy_region):
+//
+//	multiregion.calls               counter    per store, region, outcome
+//	multiregion.call.duration       histogram  seconds, same attributes
+//	multiregion.attempts            counter    per store, region, outcome
+//	multiregion.failovers           counter    per store, from, to
+//	multiregion.health.changes      counter    per store, region, healthy
+//	multiregion.topology.refreshes  counter    per store, outcome (ok, error)
+//	multiregion.writer.moves        counter    per store, to
+//	multiregion.conflicts           counter    per store, region (writes lost)
+//	multiregion.region.latency      gauge      seconds: the EWMA the store ranks by
+//	multiregion.region.healthy      gauge      1 routed, 0 ejected
+//
+// The store "network" is the Client's own probes. Each routed call is one
+// client span named after its operation (e.g. "dynamo.Get"), with the
+// region that ended it, multiregion.attempts, multiregion.regions_tried
+// and a "failover" event per move. The caller's aws.Config APIOptions
+// (middleware such as the SDK's own OTel instrumentation) reach every
+// regional client the adapters build, because they build them from
+// Client.Config.
+//
 // # Concurrency
 //
 // A Client and a Store are safe for concurrent use by many goroutines.

@@ -43,6 +43,7 @@ type Recorder struct {
 	refreshes     metric.Int64Counter
 	writerMoves   metric.Int64Counter
 	conflicts     metric.Int64Counter
+	attrs         attrCache // store, region, outcome: the call path's sets
 }
 
 // New returns a Recorder on the given providers, or nil when both are nil.
@@ -128,7 +129,7 @@ func (c *Call) Attempt(ctx context.Context, region, outcome string) {
 	c.tried = append(c.tried, region)
 	c.last = outcome
 	if c.r.attempts != nil {
-		c.r.attempts.Add(ctx, 1, metric.WithAttributes(KeyStore.String(c.store), KeyRegion.String(region), KeyOutcome.String(outcome)))
+		c.r.attempts.Add(ctx, 1, c.r.attrs.get(attrKey{c.store, region, outcome}))
 	}
 }
 
@@ -153,7 +154,7 @@ func (c *Call) End(ctx context.Context, region, outcome string, err error) {
 		return
 	}
 	if c.r.calls != nil {
-		attrs := metric.WithAttributes(KeyStore.String(c.store), KeyRegion.String(region), KeyOutcome.String(outcome))
+		attrs := c.r.attrs.get(attrKey{c.store, region, outcome})
 		c.r.calls.Add(ctx, 1, attrs)
 		c.r.callDuration.Record(ctx, time.Since(c.start).Seconds(), attrs)
 	}
