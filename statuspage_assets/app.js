@@ -89,6 +89,7 @@
     sec.appendChild(el("p", facts.join(" · "), "note"));
     sec.appendChild(regionsTable(s.regions));
     if (s.topology) {
+      sec.appendChild(el("p", "Single-writer topology (the writer this store routes writes to):", "note"));
       sec.appendChild(topologyTable(s.topology));
     }
     return sec;
