@@ -126,6 +126,30 @@
 // (middleware such as the SDK's own OTel instrumentation) reach every
 // regional client the adapters build, because they build them from
 // Client.Config.
+// # Status page
+//
+// Client.Handler serves the routing state for people and scripts: mount it
+// on an internal or admin listener, as net/http/pprof, since it shows
+// region and store names, latencies and error texts.
+//
+//	admin.Handle("/debug/multiregion/", http.StripPrefix("/debug/multiregion", mr.Handler()))
+//
+// <mount>/ is a page that refreshes itself every second (?refresh=500ms)
+// and marks ejected regions; <mount>/status.json is Status as JSON, in a
+// shape that only grows. Lists keep Status's order (pick order), are
+// never null, and an absent value is "" (no error, never probed) or null
+// (no topology). Durations are float milliseconds plus a Go duration
+// string, times RFC 3339 in UTC, errors their text:
+//
+//	{"closed": false, "generatedAt": "2026-01-02T03:04:05.123Z",
+//	 "network": [REGION, ...],
+//	 "stores": [{"name": "dynamo:orders", "kind": "DynamoDB global table (MREC)",
+//	   "ownLatency": false, "leftOut": [], "closed": false, "regions": [REGION, ...],
+//	   "topology": null or {"writer": "eu-west-1", "generation": 7, "loadedAt": "...",
+//	     "lastAttempt": "...", "lastError": "", "consecutiveFailures": 0}}]}
+//	REGION: {"region": "us-east-1", "healthy": true, "latencyMs": 12.5, "latency": "12.5ms",
+//	  "measured": true, "samples": 4, "consecutiveFailures": 0, "lastError": "",
+//	  "lastProbe": "...", "ejections": 0}
 //
 // # Concurrency
 //
