@@ -126,6 +126,7 @@
 // (middleware such as the SDK's own OTel instrumentation) reach every
 // regional client the adapters build, because they build them from
 // Client.Config.
+//
 // # Status page
 //
 // Client.Handler serves the routing state for people and scripts: mount it
