@@ -36,8 +36,11 @@ type Client struct {
 	closeOnce sync.Once
 	closeIdle func()              // closes the default prober's keep-alive connections
 	gauges    metric.Registration // the latency and health gauges; nil without a MeterProvider
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
+
+	drains  *drains    // shared with every router
+	drainMu sync.Mutex // serializes read-modify-write of one source's drains
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
 
 // New validates the options, builds a Client and starts one probe loop per
@@ -76,7 +79,10 @@ func New(ctx context.Context, cfg aws.Config, optFns ...func(*Options)) (*Client
 	}
 	c := &Client{opts: o, cfg: cfg, prober: o.Prober, all: all, closeIdle: closeIdle,
 		stores: map[string]*Store{}, done: make(chan struct{})}
+	c.drains = &drains{}
 	c.rt = newRouter(&o, index, "", all, nil, true)
+	c.rt.drains = c.drains
+	c.rt.recompute()
 	c.rt.tel = telemetry.New(o.MeterProvider, o.TracerProvider)
 	gauges, err := c.registerGauges(c.rt.tel.Meter())
 	if err != nil {
@@ -240,7 +246,7 @@ func (c *Client) Store(name string) (*Store, error) {
 // Status returns the network view (every region in pick order with its
 // latency and health) and the view of every registered store.
 func (c *Client) Status() Status {
-	st := Status{Closed: c.closed.Load(), Network: c.rt.status()}
+	st := Status{Closed: c.closed.Load(), Network: c.rt.status(), Drained: c.Drained()}
 	for _, s := range *c.list.Load() {
 		st.Stores = append(st.Stores, s.Status())
 	}

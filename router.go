@@ -19,7 +19,8 @@ import (
 // snapshot whose err is set: the pick returns it without building anything.
 type snapshot struct {
 	order   []uint8   // positions of all regions, in pick order
-	healthy RegionSet // healthy regions (of the router's own set)
+	healthy RegionSet // healthy regions (of the router's own set), less the drained ones
+	drained RegionSet // drained regions at publication: never picked nor ranked
 	err     error     // non-nil once closed: what every pick returns
 	own     bool      // a store's order was ranked by its own samples, not the network view
 	// lat is the latency view of every region at publication, for the
@@ -50,6 +51,7 @@ type router struct {
 	tracer  HealthTracer
 	logger  *slog.Logger
 	tel     *telemetry.Recorder // nil: telemetry off
+	drains  *drains             // the Client's; nil only while the network view is built
 	net     *router             // the network view, for a store's router; nil for the network view
 	ownProb bool                // the store has a prober of its own
 
@@ -81,6 +83,7 @@ func newRouter(o *Options, index map[Region]int, name string, set RegionSet, net
 		net:     net,
 		ownProb: ownProber,
 		tel:     net.recorder(),
+		drains:  net.drainSet(),
 		states:  make([]regionState, len(o.Regions)),
 		scratch: make([]uint8, 0, len(o.Regions)),
 	}
@@ -122,7 +125,7 @@ func (rt *router) rank(allowed RegionSet, dst []Region) []Region {
 	if s.err != nil {
 		return dst
 	}
-	allowed &= rt.set
+	allowed &= rt.set &^ s.drained
 	for _, i := range s.order {
 		if allowed&(1<<i) != 0 {
 			dst = append(dst, rt.regions[i])
@@ -225,7 +228,7 @@ func (rt *router) republishLocked(now time.Time) {
 
 // publishLocked swaps in a snapshot with the given order.
 func (rt *router) publishLocked(order []uint8, own bool) {
-	s := &snapshot{order: order, healthy: rt.healthySet(), own: own}
+	s := &snapshot{order: order, healthy: rt.healthySet(), drained: rt.drains.load(), own: own}
 	if rt.net == nil {
 		s.lat = make([]latency, len(rt.states))
 		for i, st := range rt.states {
@@ -242,7 +245,7 @@ func (rt *router) healthySet() RegionSet {
 			healthy = healthy.With(i)
 		}
 	}
-	return healthy
+	return healthy &^ rt.drains.load()
 }
 
 // ownSampleFreshness is how recent a store's own latency sample of every
@@ -317,6 +320,7 @@ func (rt *router) reportHealth(i int, healthy bool, err error, at time.Time) {
 // status returns the router's regions in pick order.
 func (rt *router) status() []RegionStatus {
 	s := rt.snap.Load()
+	drained := rt.drains.load()
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	out := make([]RegionStatus, 0, len(s.order))
@@ -328,6 +332,7 @@ func (rt *router) status() []RegionStatus {
 		out = append(out, RegionStatus{
 			Region:              rt.regions[i],
 			Healthy:             st.healthy,
+			Drained:             drained.Has(int(i)),
 			Latency:             time.Duration(st.ewma),
 			Measured:            st.measured,
 			Samples:             st.samples,
@@ -349,6 +354,14 @@ func (rt *router) lastErrors(regions []Region) []error {
 		errs[k] = rt.states[rt.index[r]].lastErr
 	}
 	return errs
+}
+
+// drainSet is rt's drains; nil for a nil router.
+func (rt *router) drainSet() *drains {
+	if rt == nil {
+		return nil
+	}
+	return rt.drains
 }
 
 // recorder is rt's telemetry recorder; nil for a nil router (the network

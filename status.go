@@ -12,6 +12,10 @@ type Status struct {
 	Network []RegionStatus
 	// Stores lists each registered store's own view, by name.
 	Stores []StoreStatus
+	// Drained lists the drained regions (Client.Drain, routing controls)
+	// with their sources. A drained region is also marked Drained in every
+	// RegionStatus.
+	Drained []DrainStatus
 }
 
 // Store returns the status of the store named name.
@@ -75,8 +79,13 @@ type TopologyStatus struct {
 
 // RegionStatus is a point-in-time view of one region.
 type RegionStatus struct {
-	Region  Region
+	Region Region
+	// Healthy is the region's health as measured (ejected: false). A
+	// drained region keeps its measured health: see Drained.
 	Healthy bool
+	// Drained is true while an operator or a routing control drains the
+	// region: no new call goes there, whatever its health.
+	Drained bool
 	// Latency is the moving average of the round-trip time; 0 if not measured.
 	Latency  time.Duration
 	Measured bool

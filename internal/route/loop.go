@@ -193,7 +193,9 @@ func (l *Loop) allowed(c *Call) (multiregion.RegionSet, error) {
 // else the store's pick.
 func (l *Loop) first(c *Call, allowed multiregion.RegionSet) (multiregion.Region, error) {
 	if c.Prefer != "" && c.Pin == "" {
-		if i := l.index(c.Prefer); i >= 0 && allowed.Has(i) {
+		// Preferred only while healthy and not drained: read-your-writes
+		// is a preference, never a reason to call a region left on purpose.
+		if i := l.index(c.Prefer); i >= 0 && allowed.Has(i) && l.Store.Healthy(c.Prefer) {
 			return c.Prefer, nil
 		}
 	}

@@ -336,3 +336,19 @@ func TestClosedStore(t *testing.T) {
 	assert.ErrorIs(t, err, multiregion.ErrClosed)
 	assert.Empty(t, f.called())
 }
+
+// A drained region is never tried, not even as a read's last resort, nor
+// when the call prefers it.
+func TestDrainedRegionNeverTried(t *testing.T) {
+	l, f := setup(t)
+	require.NoError(t, l.Store.Client().Drain(use1))
+	f.set(usw2, errRefused)
+	f.set(euw1, errRefused)
+	_, err := l.Run(context.Background(), route.Call{Op: "fake.Get", Kind: route.Read, Prefer: use1}, f.call)
+	require.ErrorIs(t, err, multiregion.ErrNoHealthyRegion)
+	assert.Equal(t, []multiregion.Region{usw2, euw1}, f.called())
+	require.NoError(t, l.Store.Client().Undrain(use1))
+	r, err := l.Run(context.Background(), route.Call{Op: "fake.Get", Kind: route.Read}, f.call)
+	require.NoError(t, err)
+	assert.Equal(t, use1, r)
+}
