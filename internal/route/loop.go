@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/regionkit/multiregion/internal/telemetry"
@@ -49,6 +50,8 @@ type Call struct {
 	AttemptTimeout time.Duration
 	// NoLatency reports successes without a latency sample (scans, batches).
 	NoLatency bool
+	// Hedge turns hedging on or off for this call (reads only).
+	Hedge HedgeMode
 	// WriterMoved, when set, replaces Loop.WriterMoved for this call (a
 	// single-writer store binds the topology generation the call started
 	// with, so that a refresh someone else ran meanwhile is not repeated).
@@ -73,8 +76,16 @@ type Loop struct {
 	// Logger receives failovers at Debug. default: discard
 	Logger *slog.Logger
 
+	// Hedge, when set, hedges the store's reads (Call.Hedge can turn it off
+	// per call). default: nil (no hedging unless a call asks, HedgeOn)
+	Hedge *Hedger
+
 	telOnce sync.Once
 	tel     *telemetry.Recorder // from the Client's providers; nil: off
+
+	defaultHedgeOnce sync.Once
+	defaultHedge     *Hedger // for HedgeOn calls of a loop without Hedge
+	hedges           atomic.Uint64
 }
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -88,87 +99,121 @@ var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 func (l *Loop) Run(ctx context.Context, c Call, fn AttemptFunc) (multiregion.Region, error) {
 	tel := l.recorder()
 	if tel == nil {
-		return l.run(ctx, &c, fn, nil)
+		r, _, err := l.run(ctx, &c, fn, nil)
+		return r, err
 	}
 	ctx, rec := tel.StartCall(ctx, l.Store.Name(), c.Op)
-	r, err := l.run(ctx, &c, fn, rec)
+	r, _, err := l.run(ctx, &c, fn, rec)
 	rec.End(ctx, string(r), callOutcome(err, rec), err)
 	return r, err
 }
 
-// run is Run with rec (nil when telemetry is off) told of every attempt
-// and failover.
-func (l *Loop) run(ctx context.Context, cp *Call, fn AttemptFunc, rec *telemetry.Call) (multiregion.Region, error) {
-	c := *cp
+// run runs a call without hedging (Run never hedges: two attempts at once
+// need an AttemptFunc without shared state, which RunValue provides). rec
+// (nil when telemetry is off) is told of every attempt and failover. It
+// also returns the Try of the attempt that ended the call.
+func (l *Loop) run(ctx context.Context, c *Call, fn AttemptFunc, rec *telemetry.Call) (multiregion.Region, int, error) {
+	st, r, err := l.begin(ctx, c)
+	if err != nil {
+		return "", 0, err
+	}
+	return l.loop(ctx, c, &st, r, 0, nil, fn, rec)
+}
+
+// begin checks the call can start and picks its first region.
+func (l *Loop) begin(ctx context.Context, c *Call) (callState, multiregion.Region, error) {
 	if err := l.Store.Err(); err != nil {
-		return "", err
+		return callState{}, "", err
 	}
 	if err := ctx.Err(); err != nil {
-		return "", err
+		return callState{}, "", err
 	}
-	allowed, err := l.allowed(&c)
+	allowed, err := l.allowed(c)
 	if err != nil {
-		return "", err
+		return callState{}, "", err
 	}
-	r, err := l.first(&c, allowed)
+	r, err := l.first(c, allowed)
 	if err != nil {
-		return "", err
+		return callState{}, "", err
 	}
-	var (
-		attempts []multiregion.Attempt
-		tried    multiregion.RegionSet
-		skipped  *failure
-		failed   int // regional failures and read-only refusals among attempts
-		moved    bool
-	)
-	for try := 0; ; try++ {
-		f := l.attempt(ctx, &c, r, try, fn)
-		if rec != nil {
-			rec.Attempt(ctx, string(r), f.outcome())
-		}
+	return callState{allowed: allowed}, r, nil
+}
+
+// loop tries the call in r (from attempt number try) and fails over in
+// rank order. A non-nil f is the failure of an attempt in r that already
+// ran (a hedged first try): it is settled first.
+func (l *Loop) loop(ctx context.Context, c *Call, st *callState, r multiregion.Region, try int, f *failure, fn AttemptFunc, rec *telemetry.Call) (multiregion.Region, int, error) {
+	for ; ; try++ {
 		if f == nil {
-			return r, nil
+			f = l.attempt(ctx, c, r, try, fn)
+			if rec != nil {
+				rec.Attempt(ctx, string(r), f.outcome())
+			}
+			if f == nil {
+				return r, try, nil
+			}
 		}
-		tried = tried.With(l.index(r))
-		switch {
-		case f.class == Caller || f.class == Canceled:
-			return r, l.final(c.Op, r, f)
-		case f.class == WriterMoved && !moved && l.writerMoved(&c) != nil && c.Kind != Read:
-			moved = true
-			failed++
-			attempts = append(attempts, multiregion.Attempt{Region: r, Err: regionErr(c.Op, f)})
-			next, err := l.writerMoved(&c)(ctx, c.Op)
-			if err != nil {
-				return r, &multiregion.RegionError{Region: r, Op: c.Op, Err: errors.Join(f.err, err)}
-			}
-			allowed, tried = next&^c.Exclude, 0 // the new writer may be a region tried before
-			if c.Pin != "" {
-				allowed &= 1 << l.index(c.Pin)
-			}
-		case f.class == Skip:
-			skipped = f
-			attempts = append(attempts, multiregion.Attempt{Region: r, Err: f.err})
-		default: // regional, or a second read-only refusal
-			re := regionErr(c.Op, f)
-			if c.Kind == Write && f.outcomeUnknown() {
-				return r, re
-			}
-			failed++
-			attempts = append(attempts, multiregion.Attempt{Region: r, Err: re})
+		if done, err := st.settle(ctx, l, c, r, f); done {
+			return r, try, err
 		}
-		next := l.next(&c, allowed&^tried)
+		next := l.next(c, st.allowed&^st.tried)
 		if next == "" {
-			if skipped != nil && failed == 0 {
-				return r, l.final(c.Op, r, skipped)
+			if st.skipped != nil && st.failed == 0 {
+				return r, try, l.final(c.Op, r, st.skipped)
 			}
-			return r, l.Store.NoHealthy(c.Op, allowed, attempts)
+			return r, try, l.Store.NoHealthy(c.Op, st.allowed, st.attempts)
 		}
 		l.logger().Debug("route: failing over", "store", l.Store.Name(), "op", c.Op, "region", string(r), "to", string(next), "class", f.class.String(), "error", f.err)
 		if rec != nil {
 			rec.Failover(ctx, string(r), string(next), f.class.outcome())
 		}
-		r = next
+		r, f = next, nil
 	}
+}
+
+// callState is what a call has learned from its failed attempts. It holds
+// no pointer to the Call: escape analysis is per variable, and the attempts
+// slice goes to the heap (in the error), which would take the Call along.
+type callState struct {
+	allowed  multiregion.RegionSet
+	attempts []multiregion.Attempt
+	tried    multiregion.RegionSet
+	skipped  *failure
+	failed   int // regional failures and read-only refusals among attempts
+	moved    bool
+}
+
+// settle records the failure f of the attempt in r. It reports whether the
+// call ends here, and with which error.
+func (st *callState) settle(ctx context.Context, l *Loop, c *Call, r multiregion.Region, f *failure) (bool, error) {
+	st.tried = st.tried.With(l.index(r))
+	switch {
+	case f.class == Caller || f.class == Canceled:
+		return true, l.final(c.Op, r, f)
+	case f.class == WriterMoved && !st.moved && l.writerMoved(c) != nil && c.Kind != Read:
+		st.moved = true
+		st.failed++
+		st.attempts = append(st.attempts, multiregion.Attempt{Region: r, Err: regionErr(c.Op, f)})
+		next, err := l.writerMoved(c)(ctx, c.Op)
+		if err != nil {
+			return true, &multiregion.RegionError{Region: r, Op: c.Op, Err: errors.Join(f.err, err)}
+		}
+		st.allowed, st.tried = next&^c.Exclude, 0 // the new writer may be a region tried before
+		if c.Pin != "" {
+			st.allowed &= 1 << l.index(c.Pin)
+		}
+	case f.class == Skip:
+		st.skipped = f
+		st.attempts = append(st.attempts, multiregion.Attempt{Region: r, Err: f.err})
+	default: // regional, or a second read-only refusal
+		re := regionErr(c.Op, f)
+		if c.Kind == Write && f.outcomeUnknown() {
+			return true, re
+		}
+		st.failed++
+		st.attempts = append(st.attempts, multiregion.Attempt{Region: r, Err: re})
+	}
+	return false, nil
 }
 
 // allowed is the set the call may use: the store's rule, less the call's
