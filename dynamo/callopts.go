@@ -34,7 +34,28 @@ type CallOptions struct {
 	// default: none
 	Exclude []multiregion.Region
 
+	// Prefer is tried first when it is healthy and not excluded, then the
+	// call routes as usual (a preference, unlike Region). Read-your-writes
+	// (Options.ReadYourWrites) prefers the region of the write over it.
+	// default: "" (the nearest)
+	Prefer multiregion.Region
+
+	// Hedge turns hedging of this read on or off over Options.Hedge
+	// (Get only; writes are never hedged).
+	// default: multiregion.HedgeDefault
+	Hedge multiregion.HedgeMode
+
 	exclude multiregion.RegionSet // Exclude, resolved by callOptions
+}
+
+// PreferRegion sets CallOptions.Prefer.
+func PreferRegion(r multiregion.Region) func(*CallOptions) {
+	return func(o *CallOptions) { o.Prefer = r }
+}
+
+// WithHedge sets CallOptions.Hedge.
+func WithHedge(m multiregion.HedgeMode) func(*CallOptions) {
+	return func(o *CallOptions) { o.Hedge = m }
 }
 
 // InRegion pins a call to region r (no failover).
@@ -77,6 +98,14 @@ func (t *Table[T]) callOptions(op string, fns []func(*CallOptions)) (CallOptions
 			return co, &InputError{Op: op, Reason: fmt.Sprintf("region %s is both pinned and excluded", r)}
 		}
 		co.exclude = co.exclude.With(i)
+	}
+	if co.exclude != 0 && co.exclude&t.set == t.set {
+		return co, &InputError{Op: op, Reason: fmt.Sprintf("every replica region of table %s is excluded: nowhere to send the call", t.name)}
+	}
+	if co.Prefer != "" {
+		if i, err := t.mr.Index(co.Prefer); err != nil || !t.set.Has(i) {
+			return co, &InputError{Op: op, Reason: fmt.Sprintf("preferred region %s has no replica of table %s routed to", co.Prefer, t.name), Err: err}
+		}
 	}
 	return co, nil
 }

@@ -44,18 +44,18 @@ func (t *Table[T]) Get(ctx context.Context, key any, optFns ...func(*CallOptions
 			in.ConsistentRead = aws.Bool(true) // the latest in the region of the write
 		}
 	}
-	var raw map[string]types.AttributeValue
-	r, err := t.route(ctx, op, opRead, co, prefer, func(ctx context.Context, r multiregion.Region, api API) error {
+	raw, r, err := routeRead(ctx, t, op, co, prefer, func(ctx context.Context, r multiregion.Region, api API) (map[string]types.AttributeValue, error) {
 		start := time.Now()
 		res, err := api.GetItem(ctx, in)
 		if err := t.report(ctx, r, start, err, false); err != nil {
-			return err
+			return nil, err
 		}
-		raw = res.Item
 		if want != nil {
-			return t.rywCheck(r, *want, raw)
+			if err := t.rywCheck(r, *want, res.Item); err != nil {
+				return nil, err
+			}
 		}
-		return nil
+		return res.Item, nil
 	})
 	if err != nil {
 		return out, err

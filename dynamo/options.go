@@ -231,6 +231,14 @@ type Options struct {
 	// default: none
 	StreamsClientOptions []func(*dynamodbstreams.Options)
 
+	// Hedge hedges Gets: when the nearest replica has not answered after
+	// Hedge.After (or the percentile of recent Gets), the same Get goes to
+	// the next-ranked replica and the first answer wins (see
+	// multiregion.Hedge; CallOptions.Hedge turns it on or off per call).
+	// Writes are never hedged.
+	// default: nil (no hedging)
+	Hedge *multiregion.Hedge
+
 	// Logger receives each conflict surfaced (Info: versions and regions,
 	// never keys or items), stream reader failures (Warn once per streak,
 	// then Debug until a poll succeeds), detector gaps (Warn) and
@@ -243,6 +251,10 @@ func (o Options) copy() Options {
 	o.Replicas = append([]multiregion.Region(nil), o.Replicas...)
 	o.ClientOptions = slices.Clone(o.ClientOptions)
 	o.StreamsClientOptions = slices.Clone(o.StreamsClientOptions)
+	if o.Hedge != nil {
+		h := *o.Hedge
+		o.Hedge = &h
+	}
 	return o
 }
 
@@ -307,6 +319,11 @@ func resolveClients(o *Options) {
 // validate checks the fields that are set.
 func (o *Options) validate() error {
 	bad := func(field, reason string) error { return &OptionError{Field: field, Reason: reason} }
+	if o.Hedge != nil {
+		if err := o.Hedge.Validate(); err != nil {
+			return err
+		}
+	}
 	switch {
 	case o.Consistency < ConsistencyAuto || o.Consistency > MRSC:
 		return bad("Consistency", "unknown mode")

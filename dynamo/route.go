@@ -43,14 +43,47 @@ func (t *Table[T]) route(ctx context.Context, op string, kind opKind, co CallOpt
 	if err := t.checkOpen(ctx); err != nil {
 		return "", err
 	}
-	call := route.Call{Op: op, Kind: kind, Pin: co.Region, Prefer: prefer, Exclude: co.exclude, AttemptTimeout: t.opts.AttemptTimeout}
-	r, err := t.loop.Run(ctx, call, func(ctx context.Context, a *route.Attempt) error {
+	r, err := t.loop.Run(ctx, t.call(op, kind, co, prefer), func(ctx context.Context, a *route.Attempt) error {
 		return t.attempt(ctx, op, a.Region, fn)
 	})
-	if errors.Is(err, multiregion.ErrClosed) && t.closed.Load() {
-		return r, ErrClosed
+	return r, t.closedErr(err)
+}
+
+// call is the loop's Call of one operation.
+func (t *Table[T]) call(op string, kind opKind, co CallOptions, prefer multiregion.Region) route.Call {
+	if prefer == "" {
+		prefer = co.Prefer
 	}
-	return r, err
+	return route.Call{Op: op, Kind: kind, Pin: co.Region, Prefer: prefer, Exclude: co.exclude,
+		AttemptTimeout: t.opts.AttemptTimeout, Hedge: co.Hedge}
+}
+
+// closedErr is ErrClosed when the Table (not only its Client) closed.
+func (t *Table[T]) closedErr(err error) error {
+	if errors.Is(err, multiregion.ErrClosed) && t.closed.Load() {
+		return ErrClosed
+	}
+	return err
+}
+
+// routeRead is route for a read that may be hedged (Options.Hedge,
+// CallOptions.Hedge): each attempt returns its own value, the one of the
+// attempt that ended the call is returned.
+func routeRead[T, V any](ctx context.Context, t *Table[T], op string, co CallOptions, prefer multiregion.Region, fn func(ctx context.Context, r multiregion.Region, api API) (V, error)) (V, multiregion.Region, error) {
+	if err := t.checkOpen(ctx); err != nil {
+		var zero V
+		return zero, "", err
+	}
+	v, r, err := route.RunValue(ctx, t.loop, t.call(op, opRead, co, prefer), func(ctx context.Context, a *route.Attempt) (V, error) {
+		var out V
+		err := t.attempt(ctx, op, a.Region, func(ctx context.Context, r multiregion.Region, api API) error {
+			var err error
+			out, err = fn(ctx, r, api)
+			return err
+		})
+		return out, err
+	})
+	return v, r, t.closedErr(err)
 }
 
 // attempt runs fn once in r, retrying MRSC replicated write conflicts in

@@ -139,6 +139,9 @@ func (t *Table[T]) register() error {
 	t.store = st
 	t.reportOp = "dynamo." + t.name
 	t.loop = &route.Loop{Store: st, Classifier: classifier, Final: t.final, Logger: t.opts.Logger}
+	if t.opts.Hedge != nil {
+		t.loop.Hedge = route.NewHedger(*t.opts.Hedge)
+	}
 	return nil
 }
 

@@ -2,34 +2,19 @@ package route
 
 import (
 	"math"
+
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/regionkit/multiregion"
 )
 
-// Hedge configures hedged attempts of reads and idempotent writes: when
-// the first attempt has not answered after a delay, the same call is sent
-// to the next-ranked region; the first answer wins and the other attempt
-// is cancelled (a cancelled hedge is never a region failure).
-type Hedge struct {
-	// After is a fixed delay before the hedge. 0: Percentile decides.
-	After time.Duration
-	// Percentile, in (0, 1), sets the delay to that percentile of the
-	// store's recent successful attempt latencies (e.g. 0.95), once
-	// MinSamples were seen; until then no hedge is sent.
-	// default: 0.95 when After is 0
-	Percentile float64
-	// Budget caps hedges as a fraction of calls: each call earns Budget
-	// tokens (up to Burst), each hedge spends one.
-	// default: 0.05
-	Budget float64
-	// Burst is how many hedges may go out back to back.
-	// default: 10
-	Burst float64
-}
+// Hedge configures hedged reads; see multiregion.Hedge.
+type Hedge = multiregion.Hedge
 
-// Hedge defaults.
+// Hedge defaults (multiregion.Hedge documents them).
 const (
 	DefaultHedgePercentile = 0.95
 	DefaultHedgeBudget     = 0.05
@@ -41,23 +26,8 @@ const (
 	hedgeWindow = 256
 )
 
-// Validate reports the first invalid field as a *HedgeError.
-func (h Hedge) Validate() error {
-	switch {
-	case h.After < 0:
-		return &HedgeError{Field: "After", Reason: "must be > 0 (or 0 for the percentile)"}
-	case h.Percentile < 0 || h.Percentile >= 1 || math.IsNaN(h.Percentile):
-		return &HedgeError{Field: "Percentile", Reason: "must be in (0, 1)"}
-	case h.Budget < 0 || h.Budget > 1 || math.IsNaN(h.Budget):
-		return &HedgeError{Field: "Budget", Reason: "must be in [0, 1]"}
-	case h.Burst < 0 || math.IsNaN(h.Burst):
-		return &HedgeError{Field: "Burst", Reason: "must be >= 0"}
-	}
-	return nil
-}
-
-// withDefaults fills the zero fields.
-func (h Hedge) withDefaults() Hedge {
+// hedgeDefaults fills the zero fields of h.
+func hedgeDefaults(h Hedge) Hedge {
 	if h.After == 0 && h.Percentile == 0 {
 		h.Percentile = DefaultHedgePercentile
 	}
@@ -69,11 +39,6 @@ func (h Hedge) withDefaults() Hedge {
 	}
 	return h
 }
-
-// HedgeError is an invalid Hedge setting.
-type HedgeError struct{ Field, Reason string }
-
-func (e *HedgeError) Error() string { return "multiregion: invalid hedge " + e.Field + ": " + e.Reason }
 
 // LatencyWindow keeps the last latencies of a store's successful attempts
 // and answers percentiles of them. Safe for concurrent use; Add is a few
@@ -157,7 +122,7 @@ const recomputeEvery = 16
 
 // NewHedger returns a Hedger for cfg (validated by the caller).
 func NewHedger(cfg Hedge) *Hedger {
-	cfg = cfg.withDefaults()
+	cfg = hedgeDefaults(cfg)
 	return &Hedger{cfg: cfg, budget: NewHedgeBudget(cfg.Budget, cfg.Burst)}
 }
 

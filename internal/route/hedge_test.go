@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/internal/route"
 )
 
@@ -63,8 +64,8 @@ func TestHedgerDelay(t *testing.T) {
 
 func TestHedgeValidate(t *testing.T) {
 	for _, bad := range []route.Hedge{{After: -1}, {Percentile: 1}, {Percentile: -0.1}, {Budget: 1.5}, {Budget: -0.1}, {Burst: -1}} {
-		var he *route.HedgeError
-		assert.ErrorAs(t, bad.Validate(), &he, "%+v", bad)
+		var oe *multiregion.OptionError
+		assert.ErrorAs(t, bad.Validate(), &oe, "%+v", bad)
 	}
 	assert.NoError(t, route.Hedge{}.Validate())
 	assert.NoError(t, route.Hedge{After: time.Millisecond, Budget: 0.1}.Validate())

@@ -9,17 +9,14 @@ import (
 	"github.com/regionkit/multiregion/internal/telemetry"
 )
 
-// HedgeMode turns hedging on or off for one call.
-type HedgeMode uint8
+// HedgeMode turns hedging on or off for one call (multiregion.HedgeMode).
+type HedgeMode = multiregion.HedgeMode
 
+// The modes, as multiregion names them.
 const (
-	// HedgeDefault hedges when the loop has a Hedger (the store's setting).
-	HedgeDefault HedgeMode = iota
-	// HedgeOn hedges this call, with the loop's Hedger or, without one,
-	// one with the default settings (the 95th percentile, 5 % budget).
-	HedgeOn
-	// HedgeOff never hedges this call.
-	HedgeOff
+	HedgeDefault = multiregion.HedgeDefault
+	HedgeOn      = multiregion.HedgeOn
+	HedgeOff     = multiregion.HedgeOff
 )
 
 // hedgeResult is one attempt of a hedged first try.
