@@ -15,7 +15,8 @@ import (
 // concurrent use and cheap: make one per call if that reads better.
 type Scoped struct {
 	s   *Store
-	pin multiregion.Region // "" on the Store's own handle: routed
+	pin multiregion.Region       // "" on the Store's own handle: routed
+	ro  multiregion.ResolvedRead // read options of WithRead
 }
 
 // Region returns the region the handle is pinned to.

@@ -50,6 +50,7 @@ type fakeRegion struct {
 	replica  atomic.Bool
 	info     atomic.Pointer[string]
 	commands atomic.Int64 // commands that reached the server (connection setup included)
+	getDelay atomic.Int64 // a time.Duration every GET waits before it is answered
 }
 
 // alwaysAllowed are the commands a replica answers besides the read-only ones.
@@ -63,6 +64,9 @@ func newFakeRegion(t testing.TB, r multiregion.Region) *fakeRegion {
 	f.m.Server().SetPreHook(func(p *server.Peer, cmd string, args ...string) bool {
 		f.commands.Add(1)
 		c := strings.ToUpper(cmd)
+		if d := time.Duration(f.getDelay.Load()); d > 0 && c == "GET" {
+			time.Sleep(d)
+		}
 		if c == "INFO" && len(args) > 0 && strings.EqualFold(args[0], "replication") {
 			if s := f.info.Load(); s != nil {
 				p.WriteBulk(*s)

@@ -148,6 +148,13 @@ type Options struct {
 	// default: 0 (the caller's context and ReadTimeout only)
 	AttemptTimeout time.Duration
 
+	// Hedge hedges Get: when the nearest reader has not answered after
+	// Hedge.After (or the percentile of recent Gets), the same Get goes to
+	// the next-ranked reader and the first answer wins (see
+	// multiregion.Hedge; ReadOptions.Hedge turns it on or off per handle).
+	// default: nil (no hedging)
+	Hedge *multiregion.Hedge
+
 	// DisableProbe stops the store's own probe (PING in every region every
 	// Client ProbeInterval): the store then ranks by the Client's network
 	// view.
@@ -190,6 +197,11 @@ func (o Options) copy() Options {
 func (o *Options) validate() error {
 	bad := func(field, value, reason string) error {
 		return &multiregion.OptionError{Field: "cache.Options." + field, Value: value, Reason: reason}
+	}
+	if o.Hedge != nil {
+		if err := o.Hedge.Validate(); err != nil {
+			return err
+		}
 	}
 	switch {
 	case o.GlobalReplicationGroupID == "" && o.Static == nil:

@@ -21,21 +21,21 @@ func (h *Scoped) Get(ctx context.Context, key string) (string, multiregion.Regio
 	if err := checkCall(op, ctx, key); err != nil {
 		return "", "", err
 	}
-	var v string
-	var found bool
-	r, err := h.read(ctx, op, func(ctx context.Context, _ multiregion.Region, c redis.UniversalClient) error {
-		var err error
-		v, err = c.Get(ctx, key).Result()
-		found = err == nil
+	type got struct {
+		v     string
+		found bool
+	}
+	g, r, err := readValue(ctx, h, op, func(ctx context.Context, _ multiregion.Region, c redis.UniversalClient) (got, error) {
+		v, err := c.Get(ctx, key).Result()
 		if err == redis.Nil {
-			return nil
+			return got{}, nil
 		}
-		return err
+		return got{v: v, found: err == nil}, err
 	})
-	if err == nil && !found {
+	if err == nil && !g.found {
 		return "", r, ErrNotFound
 	}
-	return v, r, err
+	return g.v, r, err
 }
 
 // MGet returns the values of keys (nil for a missing key) from the nearest

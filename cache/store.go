@@ -127,6 +127,12 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 	}
 	s.store = st
 	s.rt = singlewriter.NewRouter(kit, st, classifier, final)
+	if o.Hedge != nil {
+		s.rt.SetHedge(*o.Hedge)
+	}
+	if s.lag != nil {
+		s.rt.SetLiveLag(func(r multiregion.Region) (time.Duration, bool) { return s.lag.get(r, time.Now()) })
+	}
 	s.loop = &route.Loop{Store: st, Classifier: classifier, Final: final, Logger: o.Logger}
 	if o.ReadYourWrites {
 		s.ryw = &rywState{}

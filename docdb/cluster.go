@@ -26,7 +26,8 @@ import (
 // shares its state.
 type Cluster struct {
 	*cluster
-	pin multiregion.Region // In: the only region tried
+	pin multiregion.Region       // In: the only region tried
+	ro  multiregion.ResolvedRead // WithRead: the handle's read options
 }
 
 type cluster struct {
@@ -103,6 +104,9 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 	}
 	c.store = st
 	c.rt = singlewriter.NewRouter(kit, st, classifier, nil)
+	if o.Hedge != nil {
+		c.rt.SetHedge(*o.Hedge)
+	}
 	if o.ReadYourWrites {
 		c.ryw = newRYWTracker(o.ReadYourWritesWindow)
 	}
@@ -124,6 +128,11 @@ func (c *cluster) resolve() error {
 		return bad("ReadYourWritesWindow", o.ReadYourWritesWindow.String(), "must not be negative")
 	case o.Password != "" && o.Username == "":
 		return bad("Username", "", "required with a Password")
+	}
+	if o.Hedge != nil {
+		if err := o.Hedge.Validate(); err != nil {
+			return err
+		}
 	}
 	if o.EngineVersion != "" {
 		if _, ok := parseVersion(o.EngineVersion); !ok {
@@ -216,7 +225,22 @@ func (c *cluster) probe(ctx context.Context, r multiregion.Region) (time.Duratio
 // In returns a handle whose calls run in region r only: reads there (no
 // failover), writes only if r is the primary region; a write elsewhere is
 // a *multiregion.WriteRegionError before any network traffic.
-func (c *Cluster) In(r multiregion.Region) *Cluster { return &Cluster{cluster: c.cluster, pin: r} }
+func (c *Cluster) In(r multiregion.Region) *Cluster {
+	return &Cluster{cluster: c.cluster, pin: r, ro: c.ro}
+}
+
+// WithRead returns a handle whose reads follow o: a tighter MaxLag (the
+// members' lag as the control plane or Members report it), regions
+// excluded, a preferred region, hedging of FindOne on or off (see
+// multiregion.ReadOptions). Writes are unchanged; a pin (In) stays. Bad
+// options are an *multiregion.OptionError, before any network traffic.
+func (c *Cluster) WithRead(o multiregion.ReadOptions) (*Cluster, error) {
+	ro, err := o.Resolve(c.store)
+	if err != nil {
+		return nil, err
+	}
+	return &Cluster{cluster: c.cluster, pin: c.pin, ro: ro}, nil
+}
 
 // Region returns the region of a handle from In, or "".
 func (c *Cluster) Region() multiregion.Region { return c.pin }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/internal/route"
+	"github.com/regionkit/multiregion/internal/singlewriter"
 )
 
 // Collection is one collection of the global cluster. Writes go to the
@@ -109,8 +110,23 @@ func (co *Collection) read(ctx context.Context, op string, filter bson.Raw, fn f
 			pin = co.c.kit.Topology().Writer
 		}
 	}
-	return co.c.rt.Read(ctx, op, pin, func(ctx context.Context, r multiregion.Region, cl *mongo.Client) error {
+	return co.c.rt.ReadWith(ctx, op, pin, co.c.ro, func(ctx context.Context, r multiregion.Region, cl *mongo.Client) error {
 		return fn(ctx, r, co.coll(cl))
+	})
+}
+
+// readValue is read for a point read that may be hedged (Options.Hedge,
+// ReadOptions.Hedge): fn returns its result, since two attempts may run at
+// once. A read-your-writes read pinned to the primary is not hedged.
+func readValue[T any](ctx context.Context, co *Collection, op string, filter bson.Raw, fn func(ctx context.Context, coll *mongo.Collection) (T, error)) (T, multiregion.Region, error) {
+	pin := co.c.pin
+	if pin == "" && co.c.ryw != nil && filter != nil {
+		if id, ok := idOnly(filter); ok && co.c.ryw.recent(rywKey(co.db, co.name, id)) {
+			pin = co.c.kit.Topology().Writer
+		}
+	}
+	return singlewriter.ReadValue(ctx, co.c.rt, op, pin, co.c.ro, func(ctx context.Context, _ multiregion.Region, cl *mongo.Client) (T, error) {
+		return fn(ctx, co.coll(cl))
 	})
 }
 

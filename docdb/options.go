@@ -127,6 +127,13 @@ type Options struct {
 	// default: 30s
 	RefreshInterval time.Duration
 
+	// Hedge hedges FindOne: when the nearest member has not answered after
+	// Hedge.After (or the percentile of recent FindOnes), the same FindOne
+	// goes to the next-ranked member and the first answer wins (see
+	// multiregion.Hedge; ReadOptions.Hedge turns it on or off per handle).
+	// default: nil (no hedging)
+	Hedge *multiregion.Hedge
+
 	// ReadYourWrites routes a read whose filter is {_id: v} to the primary
 	// region when this Cluster wrote a document with that _id within
 	// ReadYourWritesWindow.

@@ -69,16 +69,15 @@ func (co *Collection) FindOne(ctx context.Context, filter any, opts ...options.L
 	if err != nil {
 		return &SingleResult{err: err}
 	}
-	var (
+	type found struct {
 		raw  bson.Raw
 		miss bool
-	)
-	r, err := co.read(ctx, op, f, func(ctx context.Context, _ multiregion.Region, coll *mongo.Collection) error {
-		var err error
-		raw, miss, err = rawOrMiss(coll.FindOne(ctx, f, opts...))
-		return err
+	}
+	got, r, err := readValue(ctx, co, op, f, func(ctx context.Context, coll *mongo.Collection) (found, error) {
+		raw, miss, err := rawOrMiss(coll.FindOne(ctx, f, opts...))
+		return found{raw, miss}, err
 	})
-	return singleResult(r, err, raw, miss)
+	return singleResult(r, err, got.raw, got.miss)
 }
 
 // Cursor is a driver cursor bound to the region its query ran in: every

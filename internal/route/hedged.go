@@ -2,7 +2,6 @@ package route
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/regionkit/multiregion"
@@ -51,6 +50,12 @@ func (l *Loop) hedgerFor(c *Call) *Hedger {
 // which is never observed). It returns the winner, or every failure in
 // the order they ended.
 //
+// The call does not wait for the loser: it is cancelled, and a driver
+// that ignores cancellation of a read in flight (go-redis does) would
+// otherwise hold the winner's answer back. The loser's goroutine ends when
+// its driver returns; its result goes into the buffered channel and is
+// dropped, and its value slot is not the winner's (RunValue).
+//
 // The call is taken by value: the attempts' goroutines get their own copy,
 // so that the unhedged path keeps its Call on the stack.
 func (l *Loop) hedged(ctx context.Context, call Call, r1 multiregion.Region, allowed multiregion.RegionSet, h *Hedger, fn AttemptFunc, rec *telemetry.Call) (*hedgeResult, []hedgeResult) {
@@ -59,19 +64,17 @@ func (l *Loop) hedged(ctx context.Context, call Call, r1 multiregion.Region, all
 	if !ok {
 		return l.single(ctx, c, r1, h, fn, rec)
 	}
-	results := make(chan hedgeResult, 2)
-	var wg sync.WaitGroup
-	defer wg.Wait() // no attempt outlives the call
+	results := make(chan hedgeResult, 2) // both fit: a dropped loser never blocks
 	start := func(r multiregion.Region, try int) context.CancelFunc {
 		actx, cancel := context.WithCancel(ctx)
-		wg.Go(func() {
+		go func() {
 			t0 := time.Now()
 			f := l.attempt(actx, c, r, try, fn)
 			if f == nil {
 				h.Observe(time.Since(t0))
 			}
 			results <- hedgeResult{region: r, try: try, f: f}
-		})
+		}()
 		return cancel
 	}
 	cancel1 := start(r1, 0)
@@ -100,8 +103,8 @@ func (l *Loop) hedged(ctx context.Context, call Call, r1 multiregion.Region, all
 		rec.Attempt(ctx, string(first.region), first.f.outcome())
 	}
 	if first.f == nil {
-		// The loser is cancelled by the deferred cancels and waited for;
-		// its attempt is not reported: it did not end the call.
+		// The loser is cancelled by the deferred cancels; its attempt is
+		// not reported: it did not end the call.
 		return &first, nil
 	}
 	second := <-results

@@ -201,6 +201,23 @@ func (k *Kit[C]) Topology() *Topology { return &k.snap.Load().topo }
 // then fails with ErrClosed).
 func (k *Kit[C]) Readers() multiregion.RegionSet { return k.snap.Load().readers }
 
+// ReadersWithin is Readers with a tighter bound for one call: the readers
+// whose known lag is within maxLag as well (0: Readers). The writer always
+// qualifies. Lock-free; it walks the members only when maxLag is set.
+func (k *Kit[C]) ReadersWithin(maxLag time.Duration) multiregion.RegionSet {
+	s := k.snap.Load()
+	if maxLag <= 0 {
+		return s.readers
+	}
+	set := s.readers
+	for _, m := range s.topo.Members {
+		if m.Role != RoleWriter && m.LagKnown && m.Lag > maxLag {
+			set &^= 1 << k.idx[m.Region]
+		}
+	}
+	return set | s.writers
+}
+
 // WriterSet returns the set holding only the writer region, for mr.Pick.
 // Lock-free; after Close it keeps the last value.
 func (k *Kit[C]) WriterSet() multiregion.RegionSet { return k.snap.Load().writers }

@@ -28,6 +28,32 @@ type Router[C any] struct {
 	mu      sync.Mutex
 	running chan struct{}
 	lastAt  time.Time
+
+	// liveLag, when set (SetLiveLag), answers a read's own MaxLag from the
+	// adapter's latest measurement instead of the topology's, which is only
+	// refreshed when a replica crosses the store's MaxLag.
+	liveLag func(multiregion.Region) (time.Duration, bool)
+}
+
+// SetLiveLag gives per-call MaxLag bounds a fresher source of lag than the
+// topology. Call it once, before the first read.
+func (rt *Router[C]) SetLiveLag(f func(multiregion.Region) (time.Duration, bool)) { rt.liveLag = f }
+
+// readersWithin is the read set of a call bounded by maxLag (0: the store's).
+func (rt *Router[C]) readersWithin(maxLag time.Duration) multiregion.RegionSet {
+	if maxLag <= 0 || rt.liveLag == nil {
+		return rt.kit.ReadersWithin(maxLag)
+	}
+	set := rt.kit.Readers()
+	for _, m := range rt.kit.Topology().Members {
+		if m.Role == RoleWriter {
+			continue
+		}
+		if lag, ok := rt.liveLag(m.Region); ok && lag > maxLag {
+			set &^= 1 << rt.kit.idx[m.Region]
+		}
+	}
+	return set | rt.kit.WriterSet()
 }
 
 // NewRouter wires k to the store's routing state st with the adapter's
@@ -59,6 +85,42 @@ func (rt *Router[C]) Read(ctx context.Context, op string, pin multiregion.Region
 		return "", err
 	}
 	return rt.loop.Run(ctx, route.Call{Op: op, Kind: route.Read, Allowed: rt.kit.Readers(), Pin: pin}, rt.attempt(fn))
+}
+
+// ReadWith is Read bounded and steered by ro (a handle's read options):
+// readers within ro.MaxLag, less ro.Exclude, ro.Prefer first.
+func (rt *Router[C]) ReadWith(ctx context.Context, op string, pin multiregion.Region, ro multiregion.ResolvedRead, fn AttemptFunc[C]) (multiregion.Region, error) {
+	if err := rt.kit.Err(); err != nil {
+		return "", err
+	}
+	return rt.loop.Run(ctx, rt.readCall(op, pin, ro), rt.attempt(fn))
+}
+
+func (rt *Router[C]) readCall(op string, pin multiregion.Region, ro multiregion.ResolvedRead) route.Call {
+	return route.Call{Op: op, Kind: route.Read, Allowed: rt.readersWithin(ro.MaxLag), Pin: pin,
+		Exclude: ro.Exclude, Prefer: ro.Prefer, Hedge: ro.Hedge}
+}
+
+// SetHedge hedges the router's point reads (ReadValue) with h. Call it
+// once, before the first read.
+func (rt *Router[C]) SetHedge(h multiregion.Hedge) { rt.loop.Hedge = route.NewHedger(h) }
+
+// ReadValue is ReadWith for a read that returns a value, and the one that
+// may be hedged (route.RunValue): fn may run twice at once, in two regions,
+// and must keep its result in its return value only.
+func ReadValue[C, T any](ctx context.Context, rt *Router[C], op string, pin multiregion.Region, ro multiregion.ResolvedRead, fn func(ctx context.Context, r multiregion.Region, client C) (T, error)) (T, multiregion.Region, error) {
+	if err := rt.kit.Err(); err != nil {
+		var zero T
+		return zero, "", err
+	}
+	return route.RunValue(ctx, rt.loop, rt.readCall(op, pin, ro), func(ctx context.Context, a *route.Attempt) (T, error) {
+		c, err := rt.kit.Client(ctx, a.Region)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return fn(ctx, a.Region, c)
+	})
 }
 
 // Write runs fn on the writer. kind is route.IdempotentWrite or
