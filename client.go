@@ -39,6 +39,7 @@ type Client struct {
 
 	drains  *drains    // shared with every router
 	drainMu sync.Mutex // serializes read-modify-write of one source's drains
+	arc     *arcPoller // the routing-control poller; nil without Options.RoutingControls
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -90,10 +91,15 @@ func New(ctx context.Context, cfg aws.Config, optFns ...func(*Options)) (*Client
 	}
 	c.gauges = gauges
 	c.list.Store(&[]*Store{})
+	c.arc = newARCPoller(&o, cfg)
 	loopCtx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	if !o.DisableBackgroundProbes {
 		c.startProbeLoops(loopCtx, c.networkTarget(), &c.wg)
+		if c.arc != nil {
+			c.wg.Add(1)
+			go c.routingControlLoop(loopCtx)
+		}
 	}
 	return c, nil
 }
@@ -246,7 +252,7 @@ func (c *Client) Store(name string) (*Store, error) {
 // Status returns the network view (every region in pick order with its
 // latency and health) and the view of every registered store.
 func (c *Client) Status() Status {
-	st := Status{Closed: c.closed.Load(), Network: c.rt.status(), Drained: c.Drained()}
+	st := Status{Closed: c.closed.Load(), Network: c.rt.status(), Drained: c.Drained(), RoutingControls: c.routingControlStatus()}
 	for _, s := range *c.list.Load() {
 		st.Stores = append(st.Stores, s.Status())
 	}

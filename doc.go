@@ -76,6 +76,38 @@
 // it tried every allowed region and each failed, with every attempt's
 // region and error: one shape for a caller to turn into a 503.
 //
+// # Draining a region
+//
+// A drain takes a region out of service on purpose, for every store of the
+// Client at once: before maintenance, or to move traffic away from a
+// region that looks healthy to probes but is not. Two sources drain, and
+// a region is drained while either does:
+//
+//   - Client.Drain and Client.Undrain (source DrainOperator, "operator").
+//   - Route 53 Application Recovery Controller routing controls
+//     (Options.RoutingControls, source DrainRoutingControl, "arc"): a
+//     background poller reads each region's control with
+//     GetRoutingControlState every RoutingControlInterval (5 s), trying the
+//     cluster's regional endpoints (Options.RoutingControlEndpoints) in turn
+//     from the one that last answered, as AWS advises. Off drains the region,
+//     On lifts that drain; each adapter honours a flip at the next poll. If
+//     no endpoint answers, the last states read stay (fail static): an ARC
+//     outage never drains or undrains a region. Client.RefreshRoutingControls
+//     polls at once (and is the only poll with DisableBackgroundProbes).
+//
+// A drain differs from an ejection. An ejection is the Client's own
+// verdict from failures; a probe or call that succeeds readmits the region,
+// and an ejected region is still tried last by reads. A drain is a
+// decision: nothing but its source lifts it, no call of any kind goes to a
+// drained region (a call that may use only drained regions fails with
+// *NoHealthyRegionError), and the region keeps being probed, so it comes
+// back ranked by fresh latencies. In Status a drained region keeps its
+// measured RegionStatus.Healthy and has Drained set; Status.Drained lists
+// each drained region with its sources (By: [arc operator]), and
+// Status.RoutingControls the poller's last poll, error and endpoint.
+// Draining a region the Client does not have is an *UnknownRegionError;
+// bad routing-control options fail New with an *OptionError.
+//
 // # Closing
 //
 // Close stops every probe; every method that returns an error then fails
@@ -156,5 +188,6 @@
 //
 // A Client and a Store are safe for concurrent use by many goroutines.
 // Options, StoreOptions, Region, RegionSet, Status, StoreStatus,
-// RegionStatus, TopologyStatus and Capabilities are plain values.
+// RegionStatus, TopologyStatus, DrainStatus, RoutingControlStatus and
+// Capabilities are plain values.
 package multiregion

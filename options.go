@@ -1,12 +1,9 @@
 package multiregion
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
-	"os"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
@@ -110,6 +107,41 @@ type Options struct {
 	// default: false
 	DisableBackgroundProbes bool
 
+	// RoutingControls maps regions to the ARNs of the Route 53 Application
+	// Recovery Controller routing controls that gate them: a region whose
+	// control is Off is drained (source DrainRoutingControl), for the
+	// network view and every store, within RoutingControlInterval; On lifts
+	// that drain. Each region of the map must be one of Regions; a region
+	// without a control is never drained by ARC.
+	// default: none (no polling)
+	RoutingControls map[Region]string
+
+	// RoutingControlEndpoints are the regional endpoints of the ARC cluster
+	// that holds RoutingControls (DescribeClusters lists five). The poller
+	// reads each control from one endpoint and, when it fails, tries the
+	// next, as AWS advises; it starts where the last success was. When every
+	// endpoint fails, the last known states stay (fail static): an ARC
+	// outage neither drains nor undrains a region. Required with
+	// RoutingControls.
+	// default: none
+	RoutingControlEndpoints []RoutingControlEndpoint
+
+	// RoutingControlInterval is the time between two reads of the routing
+	// controls: the longest a flip of a control waits to take effect.
+	// Shorter reacts faster but costs one GetRoutingControlState per control
+	// and interval, against the cluster's request quota. Each read is
+	// bounded by ProbeTimeout. Must be at least MinProbeInterval. With
+	// DisableBackgroundProbes nothing polls: call Client.RefreshRoutingControls.
+	// default: 5s
+	RoutingControlInterval time.Duration
+
+	// RoutingControlAPI builds the ARC data-plane client of one cluster
+	// endpoint. Tests give a fake.
+	// default: route53recoverycluster.NewFromConfig of New's aws.Config, signed
+	// for the endpoint's Region, at its URL, without the SDK's retries (the
+	// poller moves to the next endpoint instead)
+	RoutingControlAPI func(RoutingControlEndpoint) RoutingControlClient
+
 	// ProbeTracer is called around every active probe, of the network view
 	// and of every store.
 	// default: nil (no tracing)
@@ -121,8 +153,9 @@ type Options struct {
 	HealthTracer HealthTracer
 
 	// Logger receives routing changes, each once: a region ejected (Warn)
-	// or readmitted (Info), in the network view or for a store; probe
-	// failures go at Debug. Records carry "store" and "region" attributes.
+	// or readmitted (Info), in the network view or for a store; a region
+	// drained (Warn) or undrained (Info); routing controls unreadable (Warn,
+	// once per streak) and readable again (Info); probe failures go at Debug. Records carry "store" and "region" attributes.
 	// Adapters log their own changes (a writer moved, a refresh failed, a
 	// conflict surfaced) to it too, unless given a Logger of their own.
 	// Nothing is logged per call.
@@ -177,6 +210,7 @@ func (o Options) copy() Options {
 		}
 		o.Endpoints = eps
 	}
+	copyRoutingControls(&o)
 	return o
 }
 
@@ -187,6 +221,7 @@ func resolveDefaults(o *Options) {
 	resolveSelection(o)
 	resolveClock(o)
 	resolveLogger(o)
+	resolveRoutingControls(o)
 }
 
 func resolveProbeTiming(o *Options) {
@@ -223,55 +258,4 @@ func resolveLogger(o *Options) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-}
-
-// validate checks every field that is set; zero means default and is valid.
-func (o *Options) validate() error {
-	if len(o.Regions) == 0 {
-		return &OptionError{Field: "Regions", Value: "[]", Reason: "at least one region is required"}
-	}
-	if len(o.Regions) > MaxRegions {
-		return &OptionError{Field: "Regions", Value: fmt.Sprint(len(o.Regions)), Reason: fmt.Sprintf("at most %d regions", MaxRegions)}
-	}
-	seen := make(map[Region]bool, len(o.Regions))
-	for _, r := range o.Regions {
-		if err := r.Validate(); err != nil {
-			return &OptionError{Field: "Regions", Value: fmt.Sprintf("%q", string(r)), Reason: "malformed region name", Err: err}
-		}
-		if ue := unknownAWSRegion(r); ue != nil && !o.AllowUnknownRegions {
-			return &OptionError{Field: "Regions", Value: fmt.Sprintf("%q", string(r)), Reason: ue.detail(), Err: ue}
-		}
-		if seen[r] {
-			return &OptionError{Field: "Regions", Value: string(r), Reason: "duplicate region"}
-		}
-		seen[r] = true
-	}
-	for r := range o.Endpoints {
-		if !seen[r] {
-			return &OptionError{Field: "Endpoints", Value: string(r), Reason: "override for a region not in Regions", Err: &UnknownRegionError{Region: r}}
-		}
-	}
-	if service, bad := endpointEnvConflict(o.Endpoints, os.LookupEnv); bad {
-		return &OptionError{Field: "Endpoints", Value: service,
-			Reason: "AWS_ENDPOINT_URL is set in the environment, and the AWS SDK then ignores per-service overrides of services without their own AWS_ENDPOINT_URL_<SERVICE>: unset it"}
-	}
-	return o.validateNumbers()
-}
-
-func (o *Options) validateNumbers() error {
-	switch {
-	case o.ProbeInterval < 0 || (o.ProbeInterval > 0 && o.ProbeInterval < MinProbeInterval):
-		return &OptionError{Field: "ProbeInterval", Value: o.ProbeInterval.String(), Reason: "must be at least " + MinProbeInterval.String()}
-	case o.ProbeTimeout < 0:
-		return &OptionError{Field: "ProbeTimeout", Value: o.ProbeTimeout.String(), Reason: "must not be negative"}
-	case o.MaxEjection < 0:
-		return &OptionError{Field: "MaxEjection", Value: o.MaxEjection.String(), Reason: "must not be negative"}
-	case math.IsNaN(o.SwitchMargin) || o.SwitchMargin < 0 || o.SwitchMargin >= 1:
-		return &OptionError{Field: "SwitchMargin", Value: fmt.Sprint(o.SwitchMargin), Reason: "must be in [0, 1)"}
-	case math.IsNaN(o.EWMAWeight) || o.EWMAWeight < 0 || o.EWMAWeight > 1:
-		return &OptionError{Field: "EWMAWeight", Value: fmt.Sprint(o.EWMAWeight), Reason: "must be in (0, 1]"}
-	case o.FailureThreshold < 0:
-		return &OptionError{Field: "FailureThreshold", Value: fmt.Sprint(o.FailureThreshold), Reason: "must be at least 1"}
-	}
-	return nil
 }

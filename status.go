@@ -16,6 +16,9 @@ type Status struct {
 	// with their sources. A drained region is also marked Drained in every
 	// RegionStatus.
 	Drained []DrainStatus
+	// RoutingControls is the routing-control poller's state, nil without
+	// Options.RoutingControls.
+	RoutingControls *RoutingControlStatus
 }
 
 // Store returns the status of the store named name.

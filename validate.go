@@ -3,6 +3,8 @@ package multiregion
 import (
 	"errors"
 	"fmt"
+	"math"
+	"os"
 	"slices"
 )
 
@@ -101,4 +103,58 @@ func withinOneSet(sets [][]Region, regions []Region) bool {
 		}
 	}
 	return false
+}
+
+// validate checks every field that is set; zero means default and is valid.
+func (o *Options) validate() error {
+	if len(o.Regions) == 0 {
+		return &OptionError{Field: "Regions", Value: "[]", Reason: "at least one region is required"}
+	}
+	if len(o.Regions) > MaxRegions {
+		return &OptionError{Field: "Regions", Value: fmt.Sprint(len(o.Regions)), Reason: fmt.Sprintf("at most %d regions", MaxRegions)}
+	}
+	seen := make(map[Region]bool, len(o.Regions))
+	for _, r := range o.Regions {
+		if err := r.Validate(); err != nil {
+			return &OptionError{Field: "Regions", Value: fmt.Sprintf("%q", string(r)), Reason: "malformed region name", Err: err}
+		}
+		if ue := unknownAWSRegion(r); ue != nil && !o.AllowUnknownRegions {
+			return &OptionError{Field: "Regions", Value: fmt.Sprintf("%q", string(r)), Reason: ue.detail(), Err: ue}
+		}
+		if seen[r] {
+			return &OptionError{Field: "Regions", Value: string(r), Reason: "duplicate region"}
+		}
+		seen[r] = true
+	}
+	for r := range o.Endpoints {
+		if !seen[r] {
+			return &OptionError{Field: "Endpoints", Value: string(r), Reason: "override for a region not in Regions", Err: &UnknownRegionError{Region: r}}
+		}
+	}
+	if service, bad := endpointEnvConflict(o.Endpoints, os.LookupEnv); bad {
+		return &OptionError{Field: "Endpoints", Value: service,
+			Reason: "AWS_ENDPOINT_URL is set in the environment, and the AWS SDK then ignores per-service overrides of services without their own AWS_ENDPOINT_URL_<SERVICE>: unset it"}
+	}
+	if err := o.validateRoutingControls(seen); err != nil {
+		return err
+	}
+	return o.validateNumbers()
+}
+
+func (o *Options) validateNumbers() error {
+	switch {
+	case o.ProbeInterval < 0 || (o.ProbeInterval > 0 && o.ProbeInterval < MinProbeInterval):
+		return &OptionError{Field: "ProbeInterval", Value: o.ProbeInterval.String(), Reason: "must be at least " + MinProbeInterval.String()}
+	case o.ProbeTimeout < 0:
+		return &OptionError{Field: "ProbeTimeout", Value: o.ProbeTimeout.String(), Reason: "must not be negative"}
+	case o.MaxEjection < 0:
+		return &OptionError{Field: "MaxEjection", Value: o.MaxEjection.String(), Reason: "must not be negative"}
+	case math.IsNaN(o.SwitchMargin) || o.SwitchMargin < 0 || o.SwitchMargin >= 1:
+		return &OptionError{Field: "SwitchMargin", Value: fmt.Sprint(o.SwitchMargin), Reason: "must be in [0, 1)"}
+	case math.IsNaN(o.EWMAWeight) || o.EWMAWeight < 0 || o.EWMAWeight > 1:
+		return &OptionError{Field: "EWMAWeight", Value: fmt.Sprint(o.EWMAWeight), Reason: "must be in (0, 1]"}
+	case o.FailureThreshold < 0:
+		return &OptionError{Field: "FailureThreshold", Value: fmt.Sprint(o.FailureThreshold), Reason: "must be at least 1"}
+	}
+	return nil
 }

@@ -52,6 +52,11 @@
 //     member's address. Its handle, Lab.ElastiCache, moves the primary,
 //     changes endpoints and cluster mode, and records failovers; the
 //     OnFailover hook lets a test promote its real servers.
+//   - WithRoutingControls: a Route 53 ARC cluster with a routing control
+//     per region (GetRoutingControlState, UpdateRoutingControlState(s),
+//     awsJson1_0), on endpoints of its own, five by default, each with the
+//     same fault switches. Its handle, Lab.RoutingControls, flips controls
+//     (SetState) and gives the Client's options (Options, Endpoints).
 //   - WithHandler: a fake of your own behind the same switches.
 //
 // The Aurora / RDS, DocumentDB and S3 adapters will add their stores

@@ -19,6 +19,7 @@ type Lab struct {
 	order  []string
 	byName map[string]*Endpoint
 	stores []store
+	arc    *RoutingControls // nil without WithRoutingControls
 
 	transport *http.Transport // the lab client's; its idle connections close with the lab
 	client    *http.Client    // loopback only: for AWS clients (Config)
@@ -83,6 +84,15 @@ func New[R ~string](regions []R, opts ...Option) (*Lab, error) {
 		l.order = append(l.order, r)
 		l.byName[r] = ep
 	}
+	if c.arcRegions != nil {
+		// Seeded after the regions', so adding the cluster changes no region's faults.
+		rc, err := newRoutingControls(names, c.arcRegions, c.seed+uint64(len(names)))
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
+		l.arc = rc
+	}
 	return l, nil
 }
 
@@ -139,6 +149,9 @@ func (l *Lab) Close() {
 	l.closeOnce.Do(func() {
 		for _, r := range l.order {
 			l.byName[r].close()
+		}
+		if l.arc != nil {
+			l.arc.close()
 		}
 		for _, s := range l.stores {
 			s.close()

@@ -15,7 +15,10 @@ type labConfig struct {
 	seed     uint64
 	fallback func(region string) http.Handler
 	stores   []store
-	errs     []*OptionError // options that were wrong on their own
+	// arcRegions are the ARC cluster's endpoint regions; nil without
+	// WithRoutingControls.
+	arcRegions []string
+	errs       []*OptionError // options that were wrong on their own
 }
 
 // WithLatency sets the initial round-trip latency of region (one of the
