@@ -50,7 +50,7 @@ func TestHedgerDelay(t *testing.T) {
 		h.Observe(10 * time.Millisecond)
 	}
 	for range 16 { // recomputed within 16 calls
-		_, ok = h.Delay()
+		_, _ = h.Delay()
 	}
 	d, ok := h.Delay()
 	require.True(t, ok)
