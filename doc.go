@@ -175,14 +175,14 @@
 // string, times RFC 3339 in UTC, errors their text:
 //
 //	{"closed": false, "generatedAt": "2026-01-02T03:04:05.123Z",
-//	 "network": [REGION, ...],
+//	 "network": [REGION, ...], "drained": [{"region": "us-east-1", "by": ["arc", "operator"]}],
 //	 "stores": [{"name": "dynamo:orders", "kind": "DynamoDB global table (MREC)",
 //	   "ownLatency": false, "leftOut": [], "closed": false, "regions": [REGION, ...],
 //	   "topology": null or {"writer": "eu-west-1", "generation": 7, "loadedAt": "...",
 //	     "lastAttempt": "...", "lastError": "", "consecutiveFailures": 0}}]}
 //	REGION: {"region": "us-east-1", "healthy": true, "latencyMs": 12.5, "latency": "12.5ms",
 //	  "measured": true, "samples": 4, "consecutiveFailures": 0, "lastError": "",
-//	  "lastProbe": "...", "ejections": 0}
+//	  "lastProbe": "...", "ejections": 0, "drained": false}
 //
 // # Concurrency
 //

@@ -98,6 +98,10 @@ type wireStatus struct {
 			ConsecutiveFailures int    `json:"consecutiveFailures"`
 		} `json:"topology"`
 	} `json:"stores"`
+	Drained []struct {
+		Region string   `json:"region"`
+		By     []string `json:"by"`
+	} `json:"drained"`
 }
 
 type wireRegion struct {
@@ -111,6 +115,7 @@ type wireRegion struct {
 	LastError           string  `json:"lastError"`
 	LastProbe           string  `json:"lastProbe"`
 	Ejections           int     `json:"ejections"`
+	Drained             bool    `json:"drained"`
 }
 
 func keys(m map[string]any) []string {

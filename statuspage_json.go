@@ -17,14 +17,23 @@ type statusJSON struct {
 	Network []regionJSON `json:"network"`
 	// Stores is every registered store, each with its own view.
 	Stores []storeJSON `json:"stores"`
-	// Drains will list drained regions once the SDK has drains; it has
-	// none yet, so there is no field rather than an always-empty one.
+	// Drained lists the drained regions (Client.Drain, routing controls)
+	// with their sources, in the Client's region order.
+	Drained []drainJSON `json:"drained"`
+}
+
+// drainJSON is a DrainStatus.
+type drainJSON struct {
+	Region string   `json:"region"`
+	By     []string `json:"by"`
 }
 
 // regionJSON is a RegionStatus.
 type regionJSON struct {
 	Region  string `json:"region"`
 	Healthy bool   `json:"healthy"`
+	// Drained is true while the region is drained: no new call goes there.
+	Drained bool `json:"drained"`
 	// LatencyMs is the latency average in milliseconds, 0 if not measured;
 	// Latency is the same as a Go duration string ("12.5ms").
 	LatencyMs           float64 `json:"latencyMs"`
@@ -67,6 +76,10 @@ func newStatusJSON(s Status, now time.Time) statusJSON {
 		GeneratedAt: jsonTime(now),
 		Network:     regionsJSON(s.Network),
 		Stores:      make([]storeJSON, 0, len(s.Stores)),
+		Drained:     make([]drainJSON, 0, len(s.Drained)),
+	}
+	for _, d := range s.Drained {
+		out.Drained = append(out.Drained, drainJSON{Region: string(d.Region), By: d.By})
 	}
 	for _, st := range s.Stores {
 		sj := storeJSON{
@@ -101,6 +114,7 @@ func regionsJSON(list []RegionStatus) []regionJSON {
 		out = append(out, regionJSON{
 			Region:              string(r.Region),
 			Healthy:             r.Healthy,
+			Drained:             r.Drained,
 			LatencyMs:           float64(r.Latency) / float64(time.Millisecond),
 			Latency:             r.Latency.String(),
 			Measured:            r.Measured,

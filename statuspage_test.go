@@ -86,8 +86,8 @@ func TestHandler_StatusJSON(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal([]byte(body), &raw.Top))
 	require.NoError(t, json.Unmarshal([]byte(body), &raw))
-	assert.Equal(t, []string{"closed", "generatedAt", "network", "stores"}, keys(raw.Top))
-	regionKeys := []string{"consecutiveFailures", "ejections", "healthy", "lastError", "lastProbe", "latency", "latencyMs", "measured", "region", "samples"}
+	assert.Equal(t, []string{"closed", "drained", "generatedAt", "network", "stores"}, keys(raw.Top))
+	regionKeys := []string{"consecutiveFailures", "drained", "ejections", "healthy", "lastError", "lastProbe", "latency", "latencyMs", "measured", "region", "samples"}
 	for _, r := range raw.Network {
 		assert.Equal(t, regionKeys, keys(r))
 	}
@@ -249,7 +249,7 @@ func TestHandler_MountStyles(t *testing.T) {
 				require.NoError(t, err)
 				resp, body := get(t, http.MethodGet, u.String())
 				assert.Equal(t, http.StatusOK, resp.StatusCode, u.Path)
-				assert.NotContains(t, body, "404", u.Path)
+				assert.NotContains(t, body, "404 page not found", u.Path)
 			}
 			resp, body = get(t, http.MethodGet, srv.URL+m.prefix+"/status.json")
 			require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -268,4 +268,38 @@ func muxWith(pattern string, h http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle(pattern, h)
 	return mux
+}
+
+// A drained region is listed with its source and marked in every view.
+func TestHandler_Drained(t *testing.T) {
+	f := newStatusFixture(t)
+	srv := httptest.NewServer(http.StripPrefix("/debug/multiregion", f.mr.Handler()))
+	t.Cleanup(srv.Close)
+	r := f.mr.Regions()[0]
+	require.NoError(t, f.mr.Drain(r))
+	_, body := get(t, http.MethodGet, srv.URL+"/debug/multiregion/status.json")
+	var got wireStatus
+	require.NoError(t, json.Unmarshal([]byte(body), &got))
+	require.Len(t, got.Drained, 1)
+	assert.Equal(t, string(r), got.Drained[0].Region)
+	assert.Equal(t, []string{multiregion.DrainOperator}, got.Drained[0].By)
+	for _, views := range append([][]wireRegion{got.Network}, storesRegions(got)...) {
+		for _, reg := range views {
+			assert.Equal(t, reg.Region == string(r), reg.Drained, reg.Region)
+		}
+	}
+	require.NoError(t, f.mr.Undrain(r))
+	_, body = get(t, http.MethodGet, srv.URL+"/debug/multiregion/status.json")
+	got = wireStatus{}
+	require.NoError(t, json.Unmarshal([]byte(body), &got))
+	assert.NotNil(t, got.Drained)
+	assert.Empty(t, got.Drained)
+}
+
+func storesRegions(s wireStatus) [][]wireRegion {
+	var out [][]wireRegion
+	for _, st := range s.Stores {
+		out = append(out, st.Regions)
+	}
+	return out
 }

@@ -37,6 +37,7 @@
   }
 
   function health(r) {
+    if (r.drained) return r.healthy ? "drained" : "drained, ejected";
     if (!r.healthy) return "ejected";
     return r.consecutiveFailures > 0 ? "suspect" : "healthy";
   }
@@ -46,6 +47,7 @@
     tr.setAttribute("data-region", r.region);
     tr.setAttribute("data-healthy", String(r.healthy));
     tr.setAttribute("data-suspect", String(r.healthy && r.consecutiveFailures > 0));
+    tr.setAttribute("data-drained", String(!!r.drained));
     tr.appendChild(el("td", i + 1, "num"));
     tr.appendChild(el("td", r.region, "name"));
     tr.appendChild(el("td", health(r), "health"));
