@@ -76,6 +76,32 @@
 // it tried every allowed region and each failed, with every attempt's
 // region and error: one shape for a caller to turn into a 503.
 //
+// # Hedged reads, staleness bounds, exclusion and preference
+//
+// Every adapter routes through one call loop, so these work the same in
+// each:
+//
+//   - Hedge (dynamo.Options.Hedge, cache.Options.Hedge,
+//     docdb.Options.Hedge): when the nearest region has not answered a
+//     point read (dynamo Get, cache Get, docdb FindOne) after Hedge.After,
+//     or after the 95th percentile of the store's recent reads, the same
+//     read goes to the next-ranked region; the first answer wins and the
+//     other attempt is cancelled, never counted as a region failure. A
+//     budget (5 % of calls, burst 10) caps the extra requests. Writes are
+//     never hedged: a hedged write in a multi-writer store would race
+//     itself into a last-writer-wins conflict, and a single-writer store
+//     has one region to write to. A call turns it on or off with
+//     HedgeMode (dynamo.WithHedge, ReadOptions.Hedge).
+//   - ReadOptions (cache.Store.WithRead, docdb.Cluster.WithRead) bound one
+//     handle's reads of a single-writer store: MaxLag skips replicas
+//     further behind than it (the writer always qualifies), Exclude leaves
+//     regions out, Prefer tries one first. dynamo has ExcludeRegions and
+//     PreferRegion per call. Excluding every region is an error before any
+//     request. DynamoDB reports no per-replica lag to a client (its
+//     ReplicationLatency metric is in CloudWatch), so dynamo has no
+//     MaxLag; use a strongly consistent read in the region of the write
+//     (read-your-writes) where staleness matters.
+//
 // # Draining a region
 //
 // A drain takes a region out of service on purpose, for every store of the
