@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/alicebob/miniredis/v2/server"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/route53recoverycluster"
 	"github.com/aws/aws-sdk-go-v2/service/route53recoverycluster/types"
@@ -97,6 +98,13 @@ func TestEveryAdapterHonoursRoutingControlDrain(t *testing.T) {
 	for _, m := range []*miniredis.Miniredis{east, west} {
 		require.NoError(t, m.Set("k", "v"))
 	}
+	// The cache's data servers are local: give eu-west-1's the farther
+	// region's latency too, or the cache store's own samples (taken
+	// during the drain) could rank the two regions either way.
+	west.Server().SetPreHook(func(*server.Peer, string, ...string) bool {
+		time.Sleep(20 * time.Millisecond)
+		return false
+	})
 	lab := multiregiontest.Start(t, []string{"us-east-1", "eu-west-1"},
 		multiregiontest.WithLatency("eu-west-1", 40*time.Millisecond), // us-east-1 is the nearest
 		multiregiontest.WithDynamoDB(),
