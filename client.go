@@ -218,8 +218,9 @@ func (c *Client) Pick(allowed RegionSet) (Region, error) {
 // last. After Close it appends nothing.
 func (c *Client) Rank(allowed RegionSet, dst []Region) []Region { return c.rt.rank(allowed, dst) }
 
-// Healthy reports whether r is healthy in the network view (false for
-// unknown regions and after Close).
+// Healthy reports whether r may be picked in the network view: healthy
+// and not drained (false for unknown regions and after Close). Status
+// tells the two apart.
 func (c *Client) Healthy(r Region) bool {
 	i, ok := c.rt.index[r]
 	return ok && c.rt.healthy(i)

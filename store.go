@@ -139,10 +139,12 @@ func (s *Store) Pick(allowed RegionSet) (Region, error) {
 }
 
 // Rank appends to dst the store's regions of allowed in pick order: healthy
-// ones first, ejected ones last. A closed store ranks nothing.
+// ones first, ejected ones last; drained regions not at all. A closed
+// store ranks nothing.
 func (s *Store) Rank(allowed RegionSet, dst []Region) []Region { return s.rt.rank(allowed, dst) }
 
-// Healthy reports whether r is healthy for this store.
+// Healthy reports whether r may be picked for this store: healthy for it
+// and not drained. StoreStatus tells the two apart.
 func (s *Store) Healthy(r Region) bool {
 	i, ok := s.rt.index[r]
 	return ok && s.rt.healthy(i)

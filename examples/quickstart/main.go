@@ -121,6 +121,29 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "%s is nearest again after %v\n", back, time.Since(up).Round(10*time.Millisecond))
 	printRanking(out, "ranked after recovery", lab, mr)
 
+	// 5b. An operator drains the nearest region (a deployment, an incident
+	// elsewhere): no store sends it new calls, though it is healthy, until
+	// Undrain. Route 53 ARC routing controls drain the same way
+	// (Options.RoutingControls).
+	if err := mr.Drain(back); err != nil {
+		return err
+	}
+	drainedTo, err := mr.Nearest(ctx)
+	if err != nil {
+		return err
+	}
+	st, _ := mr.Status().Region(back)
+	fmt.Fprintf(out, "drained %s (by %v): calls go to %s; its measured health stays: healthy=%v drained=%v\n",
+		back, mr.Status().Drained[0].By, drainedTo, st.Healthy, st.Drained)
+	if err := mr.Undrain(back); err != nil {
+		return err
+	}
+	undrained, err := mr.Nearest(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "undrained: nearest is %s again\n\n", undrained)
+
 	// 6. Routing per store: one store's failures are its own.
 	if err := storesDemo(ctx, out, mr); err != nil {
 		return err

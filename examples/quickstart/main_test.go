@@ -27,6 +27,8 @@ func TestQuickstart(t *testing.T) {
 		"us-east-1 ejected after",
 		"no healthy region among [us-east-1]",
 		"us-east-1 is nearest again",
+		"drained us-east-1 (by [operator]): calls go to us-west-2",
+		"undrained: nearest is us-east-1 again",
 		"sessions now picks us-west-2, orders still picks us-east-1",
 		"after orders' success and a probe round: us-east-1 healthy for sessions: false",
 		"after sessions' own success there: us-east-1 healthy for sessions: true",
