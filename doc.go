@@ -134,6 +134,26 @@
 // Draining a region the Client does not have is an *UnknownRegionError;
 // bad routing-control options fail New with an *OptionError.
 //
+// # Ingress for your own services
+//
+// Transport is an http.RoundTripper for an HTTP service of your own that
+// runs in several regions: it maps one logical host to each region's base
+// URL, probes each region's health URL (HealthPath, "/healthz") and sends
+// every request to the nearest healthy region, failing over in rank order.
+// Idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE, or any carrying an
+// Idempotency-Key header) move on after a 5xx or a connection error; other
+// requests only when the dial failed; a body moves only with GetBody.
+//
+//	tr, err := multiregion.NewTransport(mr, "api.example.com", map[multiregion.Region]string{
+//		"us-east-1": "https://api.us-east-1.example.com",
+//		"eu-west-1": "https://api.eu-west-1.example.com",
+//	})
+//	if err != nil { ... }
+//	defer tr.Close()
+//	client := &http.Client{Transport: tr}
+//	resp, err := client.Get("https://api.example.com/orders/1")
+//	region, _ := multiregion.ServedBy(resp)
+//
 // # Closing
 //
 // Close stops every probe; every method that returns an error then fails
