@@ -415,3 +415,34 @@ func TestTransport_Options(t *testing.T) {
 		})
 	}
 }
+
+// A drained region gets no request through the Transport either, even as
+// a last resort, and serves again after Undrain.
+func TestTransport_Drain(t *testing.T) {
+	regions := []multiregion.Region{use1, usw2, euw1}
+	_, bases := startServices(t, regions, map[multiregion.Region]time.Duration{
+		use1: 0, usw2: 40 * time.Millisecond, euw1: 80 * time.Millisecond,
+	})
+	c := newTestClient(t, regions)
+	tr := newTransport(t, c, bases)
+	require.NoError(t, tr.Refresh(context.Background()))
+	get := func() multiregion.Region {
+		resp, err := do(t, tr, http.MethodGet, "/x", nil)
+		require.NoError(t, err)
+		readAll(t, resp)
+		return servedBy(resp)
+	}
+	require.Equal(t, use1, get())
+	require.NoError(t, c.Drain(use1))
+	assert.Equal(t, usw2, get())
+	st, _ := tr.Status().Region(use1)
+	assert.True(t, st.Drained)
+	require.NoError(t, c.Undrain(use1))
+	// Routable again (which region wins now depends on the passive samples
+	// the drain's requests gave us-west-2: these servers sleep in /healthz
+	// only).
+	assert.True(t, tr.Store().Healthy(use1))
+	all, err := c.Set()
+	require.NoError(t, err)
+	assert.Contains(t, tr.Store().Rank(all, nil), use1)
+}
