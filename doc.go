@@ -68,6 +68,15 @@
 //     once; FailureThreshold (3) consecutive failures eject it, and a
 //     successful probe (or, for a store, a successful call) readmits it. Each further ejection in a streak waits
 //     longer before readmission (ProbeInterval, doubling, up to MaxEjection).
+//   - Gray failures: a region is also ejected when FailureRateThreshold
+//     (10 %) of its last FailureRateWindow (100) outcomes failed, with at
+//     least FailureRateMinCalls (20): a region failing one call in five
+//     rarely fails three in a row. Its window outlives a readmission, so a
+//     region still failing is ejected again at its next failure.
+//   - Re-probing: a region that is ejected, whose latency just jumped, that
+//     has fewer than 5 samples or that is the runner-up within 10 % of the
+//     pick is probed every ProbeInterval/5, so that a recovery is seen
+//     within a second instead of five.
 //   - A canceled context is never a region failure.
 //
 // When no allowed region is healthy, Pick and Nearest return an error that

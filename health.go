@@ -11,6 +11,10 @@ type healthPolicy struct {
 	threshold   int
 	interval    time.Duration
 	maxEjection time.Duration
+	// Failure-rate ejection (see outcomeWindow); rateWindow 0: off.
+	rateWindow    int
+	rateMinCalls  int
+	rateThreshold float64
 	// callsReadmit: a successful call readmits an ejected region, as a
 	// probe does. True for a store's state, whose calls reach an ejected
 	// region only as a last resort (a read every other region failed, a
@@ -34,9 +38,16 @@ type regionState struct {
 	lastPassive time.Time // when the last passive sample was folded in
 	lastSample  time.Time // when the last latency sample (probe or passive) was taken
 	failures    int       // consecutive failures
-	healthy     bool
-	lastErr     error
-	lastProbe   time.Time
+	outcomes    outcomeWindow
+	// raisedAt is when the latency average last restarted upwards (a level
+	// shift up, see probeWait); zero when it has not since it restarted
+	// downwards.
+	raisedAt  time.Time
+	nextProbe time.Time // when the probe loop probes next (see probeWait)
+	contender bool      // the runner-up, close to the pick (see contenderGap)
+	healthy   bool
+	lastErr   error
+	lastProbe time.Time
 
 	ejections     int       // ejections in the current streak
 	readmitAfter  time.Time // an ejected region is not readmitted before this
@@ -68,7 +79,7 @@ const initialJitter = 0.10
 // is taken whole, later ones with weight p.weight, except far-off ones: a
 // single sample above levelShiftFactor × the average is held back, a run of
 // them, or one sample far below, restarts the average (a level shift).
-func (s *regionState) sample(rtt time.Duration, p healthPolicy) {
+func (s *regionState) sample(rtt time.Duration, now time.Time, p healthPolicy) {
 	if rtt <= 0 {
 		return
 	}
@@ -80,6 +91,7 @@ func (s *regionState) sample(rtt time.Duration, p healthPolicy) {
 		return
 	case x*levelShiftFactor < s.ewma:
 		s.restart(x)
+		s.raisedAt = time.Time{}
 		return
 	case x > s.ewma*levelShiftFactor:
 		// Held back: folded into the average it would move it by a fifth of
@@ -88,6 +100,8 @@ func (s *regionState) sample(rtt time.Duration, p healthPolicy) {
 		s.slowRun++
 		if s.slowRun >= levelShiftSamples {
 			s.restart(x)
+			s.raisedAt = now
+			s.probeSoon(now, p)
 		}
 		return
 	default:
@@ -142,9 +156,10 @@ func (s *regionState) takePassive(rtt time.Duration, now time.Time, p healthPoli
 func (s *regionState) succeed(rtt time.Duration, probe bool, now time.Time, p healthPolicy) (healthChanged, rankInputsChanged bool) {
 	sampled := rtt > 0 && (probe || s.takePassive(rtt, now, p))
 	if sampled {
-		s.sample(rtt, p)
+		s.sample(rtt, now, p)
 		s.lastSample = now
 	}
+	s.outcomes.add(false, p.rateWindow)
 	wasSuspect := s.failures > 0
 	s.failures = 0
 	if s.healthy || (!probe && !p.callsReadmit) || now.Before(s.readmitAfter) {
@@ -155,16 +170,27 @@ func (s *regionState) succeed(rtt time.Duration, probe bool, now time.Time, p he
 	return true, true
 }
 
-// fail records a failure and ejects the region at the threshold. Repeated
-// ejections back off: the first ends at the next successful probe, each
-// further one in the same streak waits ProbeInterval, then twice that, ...,
-// up to maxEjection. A region that stayed healthy for maxEjection starts a
-// new streak. It reports whether the region's health changed.
-func (s *regionState) fail(err error, now time.Time, p healthPolicy) bool {
+// fail records a failure and ejects the region at the threshold of
+// consecutive failures, or when the failure rate over the outcome window
+// reaches rateThreshold (a gray failure: a region failing one call in five
+// rarely fails three in a row). Repeated ejections back off: the first ends
+// at the next successful probe, each further one in the same streak waits
+// ProbeInterval, then twice that, ..., up to maxEjection. A region that
+// stayed healthy for maxEjection starts a new streak. It reports whether
+// the region's health changed, and the failure rate when that ejected it
+// (0 for an ejection by the count).
+func (s *regionState) fail(err error, now time.Time, p healthPolicy) (changed bool, rate float64) {
 	s.failures++
 	s.lastErr = err
-	if !s.healthy || s.failures < p.threshold {
-		return false
+	s.outcomes.add(true, p.rateWindow)
+	if !s.healthy {
+		return false, 0
+	}
+	if s.failures < p.threshold {
+		rate = s.outcomes.rate()
+		if p.rateWindow == 0 || int(s.outcomes.n) < p.rateMinCalls || rate < p.rateThreshold {
+			return false, 0
+		}
 	}
 	s.healthy = false
 	if s.ejections > 0 && now.Sub(s.lastRecovered) > p.maxEjection {
@@ -172,7 +198,8 @@ func (s *regionState) fail(err error, now time.Time, p healthPolicy) bool {
 	}
 	s.ejections++
 	s.readmitAfter = now.Add(ejectionWait(s.ejections, p))
-	return true
+	s.probeSoon(now, p)
+	return true, rate
 }
 
 // ejectionWait is how long the n-th ejection of a streak lasts at least.

@@ -17,9 +17,9 @@ var testPolicy = healthPolicy{weight: 0.2, threshold: 3, interval: 5 * time.Seco
 
 func sampled(ms0 float64, rest ...float64) regionState {
 	s := regionState{healthy: true}
-	s.sample(time.Duration(ms(ms0)), testPolicy)
+	s.sample(time.Duration(ms(ms0)), time.Time{}, testPolicy)
 	for _, x := range rest {
-		s.sample(time.Duration(ms(x)), testPolicy)
+		s.sample(time.Duration(ms(x)), time.Time{}, testPolicy)
 	}
 	return s
 }
@@ -28,10 +28,10 @@ func TestSample_SingleSpikeIsHeldBack(t *testing.T) {
 	s := sampled(20, 200) // one sample above 2× the average
 	assert.Equal(t, ms(20), s.ewma, "a lone spike must not move the average")
 	assert.Equal(t, uint64(1), s.samples, "a held-back sample is not counted in Samples")
-	s.sample(21*time.Millisecond, testPolicy)
+	s.sample(21*time.Millisecond, time.Time{}, testPolicy)
 	assert.InDelta(t, ms(20.2), s.ewma, 1, "an ordinary sample ends the run and is folded in")
-	s.sample(200*time.Millisecond, testPolicy)
-	s.sample(200*time.Millisecond, testPolicy)
+	s.sample(200*time.Millisecond, time.Time{}, testPolicy)
+	s.sample(200*time.Millisecond, time.Time{}, testPolicy)
 	assert.Less(t, s.ewma, ms(40), "two spikes in a row are still held back")
 }
 
@@ -43,7 +43,7 @@ func TestSample_LevelShiftUpAfterThreeSlowSamples(t *testing.T) {
 
 func TestSample_LevelShiftDownAtOnce(t *testing.T) {
 	s := sampled(300, 310, 290, 300)
-	s.sample(20*time.Millisecond, testPolicy)
+	s.sample(20*time.Millisecond, time.Time{}, testPolicy)
 	assert.Equal(t, ms(20), s.ewma, "one sample below half the average is believed at once")
 	assert.InDelta(t, ms(2), s.dev, 1, "the noise estimate restarts at 10 % of the new level")
 }
@@ -51,7 +51,7 @@ func TestSample_LevelShiftDownAtOnce(t *testing.T) {
 func TestSample_VarianceFactorTendsToSteadyState(t *testing.T) {
 	s := sampled(50)
 	for range 200 {
-		s.sample(50*time.Millisecond, testPolicy)
+		s.sample(50*time.Millisecond, time.Time{}, testPolicy)
 	}
 	assert.InDelta(t, 0.2/1.8, s.vf, 1e-9, "vf → w/(2-w)")
 	assert.Less(t, s.dev, ms(0.01), "no jitter: the mean deviation decays to ~0")
@@ -104,15 +104,15 @@ func TestHysteresis_NoiseBarrier(t *testing.T) {
 
 	// Many steady samples shrink the standard errors: now the gap is real.
 	for range 100 {
-		holder.sample(43*time.Millisecond, testPolicy)
-		challenger.sample(40*time.Millisecond, testPolicy)
+		holder.sample(43*time.Millisecond, time.Time{}, testPolicy)
+		challenger.sample(40*time.Millisecond, time.Time{}, testPolicy)
 	}
 	assert.True(t, beats(challenger, holder, 0.05))
 
 	// Still never within the margin, however steady.
 	near := sampled(42)
 	for range 100 {
-		near.sample(42*time.Millisecond, testPolicy)
+		near.sample(42*time.Millisecond, time.Time{}, testPolicy)
 	}
 	assert.False(t, beats(near, holder, 0.05), "2.3 % faster is within the 5 % margin")
 }

@@ -19,6 +19,11 @@ const (
 	DefaultEWMAWeight       = 0.2
 	DefaultFailureThreshold = 3
 	DefaultMaxEjection      = time.Minute
+
+	DefaultFailureRateWindow    = 100
+	DefaultFailureRateMinCalls  = 20
+	DefaultFailureRateThreshold = 0.10
+	MaxFailureRateWindow        = maxFailureRateWindow
 )
 
 // Options configures a Client. The zero value of every field but Regions is
@@ -46,6 +51,9 @@ type Options struct {
 	Prober Prober
 
 	// ProbeInterval is the time between two active probes of one region.
+	// A region whose recovery is awaited (ejected, its latency just jumped)
+	// or that is not known well yet (fewer than 5 samples, or the runner-up
+	// within 10 % of the pick) is probed every fifth of it.
 	// Must be at least MinProbeInterval.
 	// default: 5s
 	ProbeInterval time.Duration
@@ -74,6 +82,41 @@ type Options struct {
 	// observed calls) after which a region is ejected. Must be ≥ 1.
 	// default: 3 (as Route 53 health checks)
 	FailureThreshold int
+
+	// FailureRateWindow is how many of a region's last outcomes (calls
+	// observed and probes, per store and in the network view) its failure
+	// rate is taken over. A region is ejected when the failed fraction of
+	// that window reaches FailureRateThreshold, with at least
+	// FailureRateMinCalls outcomes in it, even without FailureThreshold
+	// failures in a row: a region failing one call in five (a gray failure:
+	// a bad host behind the endpoint, packet loss) fails three in a row
+	// less than once in a hundred triples. It is readmitted as any ejected
+	// region, but its window is kept: a readmitted region whose recent
+	// record is still bad is ejected again at its next failure, and the
+	// ejection backoff then applies. Probes count: the network view has
+	// nothing else, and an ejected region's probes are what show it healed.
+	// Must be in [0, MaxFailureRateWindow] (256).
+	// default: 100
+	FailureRateWindow int
+
+	// FailureRateMinCalls is how many outcomes the window must hold before
+	// the failure rate may eject: a young window of 3 with 1 failure says
+	// little. Must be in [0, FailureRateWindow].
+	// default: 20
+	FailureRateMinCalls int
+
+	// FailureRateThreshold is the failed fraction of the window that ejects
+	// a region. The default ejects a region failing 20 % of calls within
+	// about a hundred calls, and a region failing 1 % practically never
+	// (10 failures in 100 outcomes at 1 % happen once in 10⁷ windows).
+	// Must be in (0, 1].
+	// default: 0.10 (10 %)
+	FailureRateThreshold float64
+
+	// DisableFailureRateEjection turns failure-rate ejection off: only
+	// FailureThreshold consecutive failures eject.
+	// default: false
+	DisableFailureRateEjection bool
 
 	// MaxEjection caps how long a region that keeps failing stays ejected
 	// before a successful probe can bring it back. The first ejection ends at
@@ -219,6 +262,7 @@ func (o Options) copy() Options {
 func resolveDefaults(o *Options) {
 	resolveProbeTiming(o)
 	resolveSelection(o)
+	resolveFailureRate(o)
 	resolveClock(o)
 	resolveLogger(o)
 	resolveRoutingControls(o)
@@ -245,6 +289,18 @@ func resolveSelection(o *Options) {
 	}
 	if o.FailureThreshold == 0 {
 		o.FailureThreshold = DefaultFailureThreshold
+	}
+}
+
+func resolveFailureRate(o *Options) {
+	if o.FailureRateWindow == 0 {
+		o.FailureRateWindow = DefaultFailureRateWindow
+	}
+	if o.FailureRateMinCalls == 0 {
+		o.FailureRateMinCalls = min(DefaultFailureRateMinCalls, o.FailureRateWindow)
+	}
+	if o.FailureRateThreshold == 0 {
+		o.FailureRateThreshold = DefaultFailureRateThreshold
 	}
 }
 

@@ -27,6 +27,7 @@ func TestProbeLoop_FakeClock(t *testing.T) {
 	regions := []multiregion.Region{use1, usw2, euw1}
 	p := newFakeProber()
 	p.set(usw2, 3*time.Millisecond, nil)
+	p.set(euw1, 50*time.Millisecond, nil) // no runner-up close to the pick (probed faster)
 	clk := multiregiontest.NewFakeClock(epoch)
 	c, err := multiregion.New(context.Background(), aws.Config{}, func(o *multiregion.Options) {
 		o.Regions = regions
@@ -45,14 +46,28 @@ func TestProbeLoop_FakeClock(t *testing.T) {
 	}
 	assert.Equal(t, usw2, mustNearest(t, c))
 
-	// Not due yet: nothing happens.
-	clk.Advance(999 * time.Millisecond)
-	assert.Equal(t, len(regions), clk.Pending())
-	for _, r := range regions {
-		assert.Equal(t, 1, p.count(r))
+	// A region with fewer than 5 samples is probed every fifth of the
+	// interval: one sample is the luck of a draw.
+	for round := 2; round <= 5; round++ {
+		clk.Advance(200 * time.Millisecond)
+		require.NoError(t, clk.WaitForTimers(waitCtx(t), len(regions)))
+		for _, r := range regions {
+			assert.Equal(t, round, p.count(r), "young round %d, %s", round, r)
+		}
 	}
 
-	for round := 2; round <= 4; round++ {
+	// Then every interval. The loops wake every fifth of it (an ejection
+	// or a latency jump can bring a probe forward) but do not probe before
+	// it is due.
+	for range 4 {
+		clk.Advance(200 * time.Millisecond)
+		require.NoError(t, clk.WaitForTimers(waitCtx(t), len(regions)))
+	}
+	assert.Equal(t, len(regions), clk.Pending())
+	for _, r := range regions {
+		assert.Equal(t, 5, p.count(r), "not due yet: %s", r)
+	}
+	for round := 6; round <= 8; round++ {
 		clk.Advance(time.Second)
 		require.NoError(t, clk.WaitForTimers(waitCtx(t), len(regions)))
 		for _, r := range regions {

@@ -70,11 +70,14 @@ func newRouter(o *Options, index map[Region]int, name string, set RegionSet, net
 		index:   index,
 		set:     set,
 		policy: healthPolicy{
-			weight:       o.EWMAWeight,
-			threshold:    o.FailureThreshold,
-			interval:     o.ProbeInterval,
-			maxEjection:  o.MaxEjection,
-			callsReadmit: net != nil,
+			weight:        o.EWMAWeight,
+			threshold:     o.FailureThreshold,
+			interval:      o.ProbeInterval,
+			maxEjection:   o.MaxEjection,
+			callsReadmit:  net != nil,
+			rateWindow:    o.FailureRateWindow,
+			rateMinCalls:  o.FailureRateMinCalls,
+			rateThreshold: o.FailureRateThreshold,
 		},
 		margin:  o.SwitchMargin,
 		clock:   o.Clock,
@@ -86,6 +89,9 @@ func newRouter(o *Options, index map[Region]int, name string, set RegionSet, net
 		drains:  net.drainSet(),
 		states:  make([]regionState, len(o.Regions)),
 		scratch: make([]uint8, 0, len(o.Regions)),
+	}
+	if o.DisableFailureRateEjection {
+		rt.policy.rateWindow = 0
 	}
 	order := make([]uint8, len(o.Regions))
 	for i := range o.Regions {
@@ -169,6 +175,8 @@ func (rt *router) observe(i int, rtt time.Duration, err error, probe bool) bool 
 func (rt *router) observeAll(results []probeResult, probe bool) bool {
 	now := rt.clock.Now()
 	var changed [MaxRegions]bool
+	var rates [MaxRegions]float64 // the failure rate that ejected a region; 0: by count
+	var held [MaxRegions]uint16   // and the outcomes it was over
 	any, dirty := false, false
 	rt.mu.Lock()
 	if rt.snap.Load().err != nil { // closed: late results do not count
@@ -185,9 +193,13 @@ func (rt *router) observeAll(results []probeResult, probe bool) bool {
 		}
 		rankChanged := true
 		if res.err != nil {
-			changed[res.i] = st.fail(res.err, now, rt.policy)
+			changed[res.i], rates[res.i] = st.fail(res.err, now, rt.policy)
+			held[res.i] = st.outcomes.n
 		} else {
 			changed[res.i], rankChanged = st.succeed(res.rtt, probe, now, rt.policy)
+		}
+		if probe {
+			st.nextProbe = now.Add(st.probeWait(now, rt.policy))
 		}
 		any = any || changed[res.i]
 		dirty = dirty || rankChanged
@@ -197,9 +209,14 @@ func (rt *router) observeAll(results []probeResult, probe bool) bool {
 	}
 	rt.mu.Unlock()
 	for _, res := range results {
-		if changed[res.i] {
-			rt.reportHealth(res.i, res.err == nil, res.err, now)
+		if !changed[res.i] {
+			continue
 		}
+		err := res.err
+		if rates[res.i] > 0 {
+			err = &FailureRateError{Region: rt.regions[res.i], Rate: rates[res.i], Outcomes: int(held[res.i]), Err: err}
+		}
+		rt.reportHealth(res.i, res.err == nil, err, now)
 	}
 	return dirty
 }
@@ -221,6 +238,7 @@ func (rt *router) republishLocked(now time.Time) {
 	cur := rt.snap.Load()
 	states, own := rt.rankingStates(now)
 	rt.scratch = rankRegions(rt.scratch, states, cur.order, rt.margin)
+	rt.markContender(states, now)
 	if rt.net == nil || own != cur.own || rt.healthySet() != cur.healthy || !slices.Equal(rt.scratch, cur.order) {
 		rt.publishLocked(slices.Clone(rt.scratch), own)
 	}
@@ -337,6 +355,8 @@ func (rt *router) status() []RegionStatus {
 			Measured:            st.measured,
 			Samples:             st.samples,
 			ConsecutiveFailures: st.failures,
+			FailureRate:         st.outcomes.rate(),
+			Outcomes:            int(st.outcomes.n),
 			LastError:           st.lastErr,
 			LastProbe:           st.lastProbe,
 			Ejections:           st.ejections,

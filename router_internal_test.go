@@ -125,24 +125,24 @@ func TestRankRegions_IsPermutation(t *testing.T) {
 func TestRegionState_Sample(t *testing.T) {
 	p := healthPolicy{weight: 0.2}
 	var s regionState
-	s.sample(0, p)
-	s.sample(-time.Second, p)
+	s.sample(0, time.Time{}, p)
+	s.sample(-time.Second, time.Time{}, p)
 	assert.False(t, s.measured, "non-positive samples are ignored")
 	assert.Zero(t, s.samples)
 
-	s.sample(100*time.Millisecond, p)
+	s.sample(100*time.Millisecond, time.Time{}, p)
 	assert.True(t, s.measured)
 	assert.Equal(t, ms(100), s.ewma, "first sample is taken whole")
 
-	s.sample(150*time.Millisecond, p) // 100 + 0.2*(150-100)
+	s.sample(150*time.Millisecond, time.Time{}, p) // 100 + 0.2*(150-100)
 	assert.Equal(t, ms(110), s.ewma)
-	s.sample(60*time.Millisecond, p) // 110 + 0.2*(60-110)
+	s.sample(60*time.Millisecond, time.Time{}, p) // 110 + 0.2*(60-110)
 	assert.Equal(t, ms(100), s.ewma)
 	assert.Equal(t, uint64(3), s.samples)
 
 	half := regionState{}
-	half.sample(100*time.Millisecond, healthPolicy{weight: 0.5})
-	half.sample(180*time.Millisecond, healthPolicy{weight: 0.5})
+	half.sample(100*time.Millisecond, time.Time{}, healthPolicy{weight: 0.5})
+	half.sample(180*time.Millisecond, time.Time{}, healthPolicy{weight: 0.5})
 	assert.Equal(t, ms(140), half.ewma)
 }
 

@@ -95,8 +95,13 @@ type RegionStatus struct {
 	// Samples is how many latency samples were folded into Latency.
 	Samples             uint64
 	ConsecutiveFailures int
-	LastError           error
-	LastProbe           time.Time
+	// FailureRate is the failed fraction of the region's last Outcomes calls
+	// and probes (at most Options.FailureRateWindow), which ejects the
+	// region at Options.FailureRateThreshold.
+	FailureRate float64
+	Outcomes    int
+	LastError   error
+	LastProbe   time.Time
 	// Ejections counts ejections in the current streak (drives the backoff).
 	Ejections int
 }

@@ -156,5 +156,21 @@ func (o *Options) validateNumbers() error {
 	case o.FailureThreshold < 0:
 		return &OptionError{Field: "FailureThreshold", Value: fmt.Sprint(o.FailureThreshold), Reason: "must be at least 1"}
 	}
+	return o.validateFailureRate()
+}
+
+func (o *Options) validateFailureRate() error {
+	window := o.FailureRateWindow
+	if window == 0 {
+		window = DefaultFailureRateWindow
+	}
+	switch {
+	case o.FailureRateWindow < 0 || o.FailureRateWindow > MaxFailureRateWindow:
+		return &OptionError{Field: "FailureRateWindow", Value: fmt.Sprint(o.FailureRateWindow), Reason: fmt.Sprintf("must be in [1, %d]", MaxFailureRateWindow)}
+	case o.FailureRateMinCalls < 0 || o.FailureRateMinCalls > window:
+		return &OptionError{Field: "FailureRateMinCalls", Value: fmt.Sprint(o.FailureRateMinCalls), Reason: fmt.Sprintf("must be in [1, FailureRateWindow = %d]", window)}
+	case math.IsNaN(o.FailureRateThreshold) || o.FailureRateThreshold < 0 || o.FailureRateThreshold > 1:
+		return &OptionError{Field: "FailureRateThreshold", Value: fmt.Sprint(o.FailureRateThreshold), Reason: "must be in (0, 1]"}
+	}
 	return nil
 }

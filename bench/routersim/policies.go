@@ -42,8 +42,21 @@ type routerPolicy struct {
 	all        multiregion.RegionSet
 	idx        map[multiregion.Region]int
 	interval   time.Duration
-	next       time.Duration
 	probesOnly bool
+	// ejected is when each region was first ejected (by the store, or by
+	// the network view when probesOnly); -1: never.
+	ejected []time.Duration
+}
+
+// TraceHealthChange implements multiregion.HealthTracer: it notes the
+// first ejection of each region in the view the policy picks from.
+func (p *routerPolicy) TraceHealthChange(d multiregion.TraceHealthChangeData) {
+	if d.Healthy || (d.Store == "") != p.probesOnly {
+		return
+	}
+	if i := p.idx[d.Region]; p.ejected[i] < 0 {
+		p.ejected[i] = d.At.Sub(p.start)
+	}
 }
 
 func newRouterPolicy(w *world, probesOnly bool) (*routerPolicy, error) {
@@ -53,6 +66,7 @@ func newRouterPolicy(w *world, probesOnly bool) (*routerPolicy, error) {
 	for i, r := range w.regions {
 		regions = append(regions, multiregion.Region(r.name))
 		p.idx[multiregion.Region(r.name)] = i
+		p.ejected = append(p.ejected, -1)
 	}
 	prober := multiregion.ProberFunc(func(_ context.Context, r multiregion.Region) (time.Duration, error) {
 		t := p.clock.Now().Sub(p.start)
@@ -67,6 +81,7 @@ func newRouterPolicy(w *world, probesOnly bool) (*routerPolicy, error) {
 		o.Prober = prober
 		o.Clock = p.clock
 		o.DisableBackgroundProbes = true
+		o.HealthTracer = p
 	})
 	if err != nil {
 		return nil, err
@@ -95,12 +110,21 @@ func (p *routerPolicy) at(t time.Duration) {
 	}
 }
 
-func (p *routerPolicy) nextProbe() time.Duration { return p.next }
+// nextProbe asks the Client each time: a call's outcome can bring a probe
+// forward (an ejection, a latency jump).
+func (p *routerPolicy) nextProbe() time.Duration {
+	next := p.mr.NextProbe()
+	if next.IsZero() {
+		return never
+	}
+	return max(next.Sub(p.start), p.clock.Now().Sub(p.start))
+}
 
+// probe runs the probes due at t, on the schedule of the SDK's background
+// probe loops (RefreshDue).
 func (p *routerPolicy) probe(t time.Duration) {
 	p.at(t)
-	_ = p.mr.Refresh(context.Background())
-	p.next = t + p.interval
+	_ = p.mr.RefreshDue(context.Background())
 }
 
 func (p *routerPolicy) choose(t time.Duration) int {

@@ -55,6 +55,20 @@ type result struct {
 	lastBadCall time.Duration
 	// failedInOutage counts failed calls that started during the outage.
 	failedInOutage int
+	extra          int             // hedges sent
+	detected       time.Duration   // first ejection of the gray region; -1: never
+	failedAt       []time.Duration // start of every failed call
+}
+
+// failedSince counts failed calls that started at or after t.
+func (r *result) failedSince(t time.Duration) int {
+	n := 0
+	for _, at := range r.failedAt {
+		if at >= t {
+			n++
+		}
+	}
+	return n
 }
 
 func (r *result) mean() float64 {
@@ -79,7 +93,7 @@ func (r *result) percentile(p float64) float64 {
 // calls already in flight when a region fails still go there.
 func simulate(sc scenario, p policy, cfg simConfig) *result {
 	w := sc.world
-	res := &result{policy: p.name(), lastBadCall: -1}
+	res := &result{policy: p.name(), lastBadCall: -1, detected: -1}
 	var pending completions
 	prev, seq := -1, 0
 	for k := 0; ; k++ {
@@ -112,15 +126,20 @@ func simulate(sc scenario, p policy, cfg simConfig) *result {
 			}
 		}
 		prev = r
-		rtt, ok := w.sample(r, t, kindCall, uint64(k))
-		if ok {
-			res.latencies = append(res.latencies, ms(rtt))
-			heap.Push(&pending, completion{at: t + rtt, r: r, rtt: rtt, ok: true, seq: seq})
+		var c completion
+		var lat time.Duration
+		ok := true
+		if hp, isHedge := p.(*hedgePolicy); isHedge {
+			c, lat, ok = hp.call(t, r, k, cfg, res)
 		} else {
+			c, lat, ok = attempt(w, r, t, k, cfg)
+		}
+		c.seq = seq
+		heap.Push(&pending, c)
+		res.latencies = append(res.latencies, ms(lat))
+		if !ok {
 			res.failed++
-			res.latencies = append(res.latencies, ms(cfg.timeout))
-			refusedAfter := w.regions[r].base(t) // SYN, RST: one round trip
-			heap.Push(&pending, completion{at: t + refusedAfter, r: r, ok: false, seq: seq})
+			res.failedAt = append(res.failedAt, t)
 		}
 		seq++
 		if sc.outageStart > 0 && t >= sc.outageStart && t < sc.outageEnd && r == sc.outageIdx {
@@ -131,6 +150,22 @@ func simulate(sc scenario, p policy, cfg simConfig) *result {
 		}
 	}
 	return res
+}
+
+// attempt sends call k to region r at t: its completion (when the policy
+// learns the outcome), what it cost the caller and whether it succeeded.
+// A failed call costs the timeout: the caller waited for it or gets an
+// error it must handle; a fast error is known to the router after one
+// round trip, a timeout only at the timeout.
+func attempt(w *world, r int, t time.Duration, k int, cfg simConfig) (completion, time.Duration, bool) {
+	rtt, o := w.request(r, t, kindCall, uint64(k))
+	switch o {
+	case okay:
+		return completion{at: t + rtt, r: r, rtt: rtt, ok: true}, rtt, true
+	case refused:
+		return completion{at: t + w.regions[r].base(t), r: r}, cfg.timeout, false // SYN, RST: one round trip
+	}
+	return completion{at: t + cfg.timeout, r: r}, cfg.timeout, false
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -11,7 +11,20 @@ type region struct {
 	name string
 	base func(t time.Duration) time.Duration
 	down func(t time.Duration) bool
+	// gray is the fraction of requests the region fails at t (a gray
+	// failure), half fast (an error after one round trip), half by
+	// timeout; nil: none.
+	gray func(t time.Duration) float64
 }
+
+// outcome is how a simulated request ends.
+type outcome int
+
+const (
+	okay    outcome = iota
+	refused         // known after one round trip (down, or a fast gray error)
+	timeout         // known at the timeout
+)
 
 // world is one scenario's ground truth. All policies see the same samples
 // for the same call (common random numbers), so their figures compare.
@@ -19,6 +32,7 @@ type world struct {
 	seed    uint64
 	jitter  float64 // σ of the log-normal jitter, relative
 	spikes  float64 // fraction of samples delayed 3-6× (a retransmit, a pause)
+	tail    float64 // fraction of samples 10-30× slower (heavy tail), per call and region
 	regions []region
 }
 
@@ -47,18 +61,40 @@ const (
 )
 
 // sample is the round trip of a request of the given kind to region r at t.
-// The second result is false when the region is down (connection refused).
+// The second result is false when the request fails.
 func (w *world) sample(r int, t time.Duration, kind uint64, idx uint64) (time.Duration, bool) {
+	rtt, o := w.request(r, t, kind, idx)
+	return rtt, o == okay
+}
+
+// uniform returns a uniform draw in [0, 1) for the key and a salt.
+func (w *world) uniform(key, salt uint64) float64 {
+	return float64(splitmix64(w.seed^key^salt)>>11) / (1 << 53)
+}
+
+// request is a request's round trip and how it ended.
+func (w *world) request(r int, t time.Duration, kind uint64, idx uint64) (time.Duration, outcome) {
 	reg := w.regions[r]
 	if reg.down != nil && reg.down(t) {
-		return 0, false
+		return 0, refused
 	}
 	key := uint64(r+1)<<56 ^ kind<<48 ^ idx
+	if reg.gray != nil {
+		if u := w.uniform(key, 0x6a6a); u < reg.gray(t) {
+			if u < reg.gray(t)/2 {
+				return 0, refused
+			}
+			return 0, timeout
+		}
+	}
 	f := math.Exp(w.jitter*w.normal(key) - w.jitter*w.jitter/2) // mean 1
-	if u := float64(splitmix64(w.seed^key^0x5a5a)>>11) / (1 << 53); u < w.spikes {
+	if u := w.uniform(key, 0x5a5a); u < w.spikes {
 		f *= 3 + 3*u/w.spikes // 3× to 6×
 	}
-	return time.Duration(float64(reg.base(t)) * f), true
+	if u := w.uniform(key, 0x7b7b); u < w.tail {
+		f *= 10 + 20*u/w.tail // 10× to 30×
+	}
+	return time.Duration(float64(reg.base(t)) * f), okay
 }
 
 // up reports whether region r serves at t.
@@ -67,11 +103,18 @@ func (w *world) up(r int, t time.Duration) bool {
 	return d == nil || !d(t)
 }
 
-// fastest is the oracle's choice: the up region with the lowest true mean.
+// sound reports whether region r serves every request at t.
+func (w *world) sound(r int, t time.Duration) bool {
+	g := w.regions[r].gray
+	return w.up(r, t) && (g == nil || g(t) == 0)
+}
+
+// fastest is the oracle's choice: the region with the lowest true mean of
+// those that serve every request.
 func (w *world) fastest(t time.Duration) int {
 	best := -1
 	for r := range w.regions {
-		if !w.up(r, t) {
+		if !w.sound(r, t) {
 			continue
 		}
 		if best < 0 || w.regions[r].base(t) < w.regions[best].base(t) {
@@ -97,6 +140,8 @@ type scenario struct {
 	outageStart time.Duration // 0: no outage
 	outageEnd   time.Duration
 	outageIdx   int
+	grayIdx     int  // the gray region, -1: none
+	hedge       bool // judge p99 by the hedging target (see checks.go)
 	// extra marks a scenario beyond the four: its baseline
 	// comparison is printed as information, not as a target.
 	extra bool
@@ -133,11 +178,27 @@ func scenarios(seed uint64) []scenario {
 	// the faster region on its own, and stay there.
 	reversed := []region{flapping[1], flapping[0], flapping[2]}
 	const jitter, spikes = 0.10, 0.005
-	return []scenario{
+	gray := steady()
+	grayStart, grayEnd := 2*time.Minute+off, 8*time.Minute+off
+	gray[0].gray = func(t time.Duration) float64 {
+		if t >= grayStart && t < grayEnd {
+			return 0.20
+		}
+		return 0
+	}
+	sc := []scenario{
 		{name: "steady", world: &world{seed: seed, jitter: jitter, spikes: spikes, regions: steady()}},
 		{name: "degraded", world: &world{seed: seed + 1, jitter: jitter, spikes: spikes, regions: degraded}},
 		{name: "outage", world: &world{seed: seed + 2, jitter: jitter, spikes: spikes, regions: outage}, outageStart: outStart, outageEnd: outEnd},
 		{name: "flapping", world: &world{seed: seed + 3, jitter: jitter, spikes: spikes, regions: flapping}},
 		{name: "flapping, slower one preferred", extra: true, world: &world{seed: seed + 4, jitter: jitter, spikes: spikes, regions: reversed}},
+		{name: "gray failure", extra: true, world: &world{seed: seed + 5, jitter: jitter, spikes: spikes, regions: gray}, grayIdx: 0},
+		{name: "heavy tail", extra: true, hedge: true, world: &world{seed: seed + 6, jitter: jitter, tail: 0.02, regions: steady()}},
 	}
+	for i := range sc {
+		if sc[i].name != "gray failure" {
+			sc[i].grayIdx = -1
+		}
+	}
+	return sc
 }
