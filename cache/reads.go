@@ -21,6 +21,25 @@ func (h *Scoped) Get(ctx context.Context, key string) (string, multiregion.Regio
 	if err := checkCall(op, ctx, key); err != nil {
 		return "", "", err
 	}
+	if h.pin != "" || !h.s.rt.Hedged(h.ro.Hedge) {
+		// Unhedged: one attempt at a time, so the result can be written
+		// from the closure (the cheaper path: no value plumbing).
+		var v string
+		var found bool
+		r, err := h.read(ctx, op, func(ctx context.Context, _ multiregion.Region, c redis.UniversalClient) error {
+			var err error
+			v, err = c.Get(ctx, key).Result()
+			found = err == nil
+			if err == redis.Nil {
+				return nil
+			}
+			return err
+		})
+		if err == nil && !found {
+			return "", r, ErrNotFound
+		}
+		return v, r, err
+	}
 	type got struct {
 		v     string
 		found bool

@@ -44,7 +44,7 @@ func (t *Table[T]) Get(ctx context.Context, key any, optFns ...func(*CallOptions
 			in.ConsistentRead = aws.Bool(true) // the latest in the region of the write
 		}
 	}
-	raw, r, err := routeRead(ctx, t, op, co, prefer, func(ctx context.Context, r multiregion.Region, api API) (map[string]types.AttributeValue, error) {
+	get := func(ctx context.Context, r multiregion.Region, api API) (map[string]types.AttributeValue, error) {
 		start := time.Now()
 		res, err := api.GetItem(ctx, in)
 		if err := t.report(ctx, r, start, err, false); err != nil {
@@ -56,7 +56,20 @@ func (t *Table[T]) Get(ctx context.Context, key any, optFns ...func(*CallOptions
 			}
 		}
 		return res.Item, nil
-	})
+	}
+	var raw map[string]types.AttributeValue
+	var r multiregion.Region
+	if t.loop.Hedged(t.call(op, opRead, co, prefer)) {
+		raw, r, err = routeRead(ctx, t, op, co, prefer, get)
+	} else {
+		// Unhedged: one attempt at a time, so the closure may write the
+		// result (the cheaper path: no value plumbing).
+		r, err = t.route(ctx, op, opRead, co, prefer, func(ctx context.Context, r multiregion.Region, api API) error {
+			var err error
+			raw, err = get(ctx, r, api)
+			return err
+		})
+	}
 	if err != nil {
 		return out, err
 	}

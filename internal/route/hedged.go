@@ -139,6 +139,10 @@ func (l *Loop) settled(ctx context.Context, rec *telemetry.Call, res hedgeResult
 	return nil, []hedgeResult{res}
 }
 
+// Hedged reports whether c would be hedged: an adapter takes its cheaper
+// unhedged path (Run, with a closure that writes its result) when not.
+func (l *Loop) Hedged(c Call) bool { return l.hedgerFor(&c) != nil }
+
 // Hedges returns how many hedged attempts the loop has sent.
 func (l *Loop) Hedges() uint64 { return l.hedges.Load() }
 

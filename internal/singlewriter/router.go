@@ -101,6 +101,11 @@ func (rt *Router[C]) readCall(op string, pin multiregion.Region, ro multiregion.
 		Exclude: ro.Exclude, Prefer: ro.Prefer, Hedge: ro.Hedge}
 }
 
+// Hedged reports whether a read with mode would be hedged (ReadValue).
+func (rt *Router[C]) Hedged(mode multiregion.HedgeMode) bool {
+	return rt.loop.Hedged(route.Call{Kind: route.Read, Hedge: mode})
+}
+
 // SetHedge hedges the router's point reads (ReadValue) with h. Call it
 // once, before the first read.
 func (rt *Router[C]) SetHedge(h multiregion.Hedge) { rt.loop.Hedge = route.NewHedger(h) }
