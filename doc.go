@@ -199,6 +199,7 @@
 //	multiregion.call.duration       histogram  seconds, same attributes
 //	multiregion.attempts            counter    per store, region, outcome
 //	multiregion.failovers           counter    per store, from, to
+//	multiregion.hedges              counter    per store, from, to (hedged reads)
 //	multiregion.health.changes      counter    per store, region, healthy
 //	multiregion.topology.refreshes  counter    per store, outcome (ok, error)
 //	multiregion.writer.moves        counter    per store, to

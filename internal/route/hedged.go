@@ -96,6 +96,9 @@ func (l *Loop) hedged(ctx context.Context, call Call, r1 multiregion.Region, all
 		return l.settled(ctx, rec, <-results)
 	}
 	l.hedges.Add(1)
+	if rec != nil {
+		rec.Hedge(ctx, string(r1), string(r2))
+	}
 	cancel2 := start(r2, 1)
 	defer cancel2()
 	first := <-results

@@ -198,3 +198,33 @@ func BenchmarkRunOTelMetrics(b *testing.B) {
 		}
 	}
 }
+
+// A hedged read is counted in multiregion.hedges and is a "hedge" event of
+// the call's span.
+func TestTelemetry_Hedge(t *testing.T) {
+	l, _, reader, spans := otelSetup(t)
+	l.Hedge = route.NewHedger(route.Hedge{After: time.Millisecond})
+	slow := func(ctx context.Context, a *route.Attempt) (int, error) {
+		start := time.Now()
+		if a.Region == use1 {
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+				return 0, a.Observe(ctx, start, ctx.Err())
+			}
+		}
+		return 1, a.Observe(ctx, start, nil)
+	}
+	_, r, err := route.RunValue(context.Background(), l, route.Call{Op: "fake.Get", Kind: route.Read}, slow)
+	require.NoError(t, err)
+	require.Equal(t, usw2, r)
+	ms := collect(t, reader)
+	assert.EqualValues(t, 1, sum(t, ms, "multiregion.hedges", attr("multiregion.store", "fake:one"), attr("multiregion.from", "us-east-1"), attr("multiregion.to", "us-west-2")))
+	ended := spans.Ended()
+	require.Len(t, ended, 1)
+	var names []string
+	for _, ev := range ended[0].Events() {
+		names = append(names, ev.Name)
+	}
+	assert.Contains(t, names, "hedge")
+}

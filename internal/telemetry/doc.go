@@ -15,6 +15,7 @@
 //	multiregion.call.duration       histogram  store, region, outcome (s)
 //	multiregion.attempts            counter    store, region, outcome
 //	multiregion.failovers           counter    store, from, to
+//	multiregion.hedges              counter    store, from, to
 //	multiregion.health.changes      counter    store, region, healthy
 //	multiregion.topology.refreshes  counter    store, outcome
 //	multiregion.writer.moves        counter    store, to

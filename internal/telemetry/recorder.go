@@ -39,6 +39,7 @@ type Recorder struct {
 	callDuration  metric.Float64Histogram
 	attempts      metric.Int64Counter
 	failovers     metric.Int64Counter
+	hedges        metric.Int64Counter
 	healthChanges metric.Int64Counter
 	refreshes     metric.Int64Counter
 	writerMoves   metric.Int64Counter
@@ -69,6 +70,8 @@ func New(mp metric.MeterProvider, tp trace.TracerProvider) *Recorder {
 			metric.WithDescription("Attempts of routed calls per region, by outcome (ok or the error class)."))
 		r.failovers, _ = m.Int64Counter("multiregion.failovers", metric.WithUnit("{failover}"),
 			metric.WithDescription("Calls moved from one region to the next after a regional failure."))
+		r.hedges, _ = m.Int64Counter("multiregion.hedges", metric.WithUnit("{hedge}"),
+			metric.WithDescription("Hedged attempts: reads also sent to the next-ranked region after the hedge delay."))
 		r.healthChanges, _ = m.Int64Counter("multiregion.health.changes", metric.WithUnit("{change}"),
 			metric.WithDescription("Regions ejected (healthy=false) or readmitted (healthy=true)."))
 		r.refreshes, _ = m.Int64Counter("multiregion.topology.refreshes", metric.WithUnit("{refresh}"),
@@ -143,6 +146,19 @@ func (c *Call) Failover(ctx context.Context, from, to, class string) {
 	}
 	if c.span != nil {
 		c.span.AddEvent("failover", trace.WithAttributes(KeyFrom.String(from), KeyTo.String(to), KeyOutcome.String(class)))
+	}
+}
+
+// Hedge records a hedged attempt in to while the first one in from runs.
+func (c *Call) Hedge(ctx context.Context, from, to string) {
+	if c == nil {
+		return
+	}
+	if c.r.hedges != nil {
+		c.r.hedges.Add(ctx, 1, metric.WithAttributes(KeyStore.String(c.store), KeyFrom.String(from), KeyTo.String(to)))
+	}
+	if c.span != nil {
+		c.span.AddEvent("hedge", trace.WithAttributes(KeyFrom.String(from), KeyTo.String(to)))
 	}
 }
 
