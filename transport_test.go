@@ -362,10 +362,11 @@ func (c *countingNext) RoundTrip(req *http.Request) (*http.Response, error) {
 // decide what fails over.
 func TestTransport_Options(t *testing.T) {
 	regions := []multiregion.Region{use1, usw2}
-	// setup gives each check a fresh Client, so that us-east-1 (first in
-	// preference order, nothing measured) takes every first attempt.
+	// setup gives each check a fresh Client, so that us-east-1 takes every
+	// first attempt: first in preference order and, once probed, the
+	// faster by far (a tie would be decided by probe noise).
 	setup := func(t *testing.T) (*multiregion.Transport, *countingNext, map[multiregion.Region]*regionServer) {
-		servers, bases := startServices(t, regions, nil)
+		servers, bases := startServices(t, regions, map[multiregion.Region]time.Duration{usw2: 40 * time.Millisecond})
 		inner := &http.Transport{}
 		t.Cleanup(inner.CloseIdleConnections)
 		next := &countingNext{next: inner}
