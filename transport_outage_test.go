@@ -30,9 +30,20 @@ func TestTransport_OutageMidLoad(t *testing.T) {
 	servers, bases := startServices(t, regions, map[multiregion.Region]time.Duration{
 		use1: 0, usw2: 40 * time.Millisecond, euw1: 80 * time.Millisecond,
 	})
+	// The hits us-east-1 had when the Transport's store ejected it, taken
+	// in the HealthTracer at that very moment (a polling loop would see
+	// the ejection late and count requests sent before it as after).
+	var hitsAtEjection atomic.Int64
+	hitsAtEjection.Store(-1)
+	tracer := healthTracerFunc(func(d multiregion.TraceHealthChangeData) {
+		if d.Store == "http:"+apiHost && d.Region == use1 && !d.Healthy {
+			hitsAtEjection.CompareAndSwap(-1, servers[use1].hits.Load())
+		}
+	})
 	c := newTestClient(t, regions, func(o *multiregion.Options) {
 		o.DisableBackgroundProbes = false // the health probe runs as in production
 		o.ProbeInterval = 50 * time.Millisecond
+		o.HealthTracer = tracer
 	})
 	tr := newTransport(t, c, bases)
 	require.NoError(t, tr.Refresh(context.Background()))
@@ -79,11 +90,9 @@ func TestTransport_OutageMidLoad(t *testing.T) {
 	servers[use1].down.Store(true)
 	servers[use1].srv.CloseClientConnections()
 	var detected time.Duration
-	var hitsAtDetection int64
 	for time.Since(start) < duration {
 		if !tr.Store().Healthy(use1) {
 			detected = time.Since(start)
-			hitsAtDetection = servers[use1].hits.Load()
 			break
 		}
 		time.Sleep(200 * time.Microsecond)
@@ -108,7 +117,8 @@ func TestTransport_OutageMidLoad(t *testing.T) {
 			nAfter++
 		}
 	}
-	lateHits := servers[use1].hits.Load() - hitsAtDetection
+	require.GreaterOrEqual(t, hitsAtEjection.Load(), int64(0), "the HealthTracer saw the ejection")
+	lateHits := servers[use1].hits.Load() - hitsAtEjection.Load()
 	t.Logf("FIGURE transport outage: %d GETs by %d workers in %v, failed %d; before the outage (%d): %v; after (%d): %v; detected %v after the outage; requests sent to us-east-1 after detection: %d (in flight at detection)",
 		len(results), workers, duration, failed, nBefore, fmtCounts(before, regions), nAfter, fmtCounts(after, regions),
 		(detected - down).Round(100*time.Microsecond), lateHits)
@@ -131,3 +141,8 @@ func fmtCounts(m map[multiregion.Region]int, order []multiregion.Region) string 
 	}
 	return s
 }
+
+// healthTracerFunc adapts a function to multiregion.HealthTracer.
+type healthTracerFunc func(multiregion.TraceHealthChangeData)
+
+func (f healthTracerFunc) TraceHealthChange(d multiregion.TraceHealthChangeData) { f(d) }
