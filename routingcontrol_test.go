@@ -1,7 +1,6 @@
 package multiregion_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/regionkit/multiregion"
+	"github.com/regionkit/multiregion/internal/testutil"
 	"github.com/regionkit/multiregion/multiregiontest"
 )
 
@@ -109,7 +109,7 @@ func TestRoutingControlEndpointFailover(t *testing.T) {
 // When no endpoint answers, the last known states stay (fail static), the
 // error names the region and its control, and the streak is logged once.
 func TestRoutingControlFailStatic(t *testing.T) {
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	rc, c := arcLab(t, func(o *multiregion.Options) { o.Logger = logger })
 	require.NoError(t, rc.SetState("us-east-1", "Off"))
@@ -275,22 +275,4 @@ func (f *fakeARC) seen() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]string(nil), f.arns...)
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

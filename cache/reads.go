@@ -24,21 +24,7 @@ func (h *Scoped) Get(ctx context.Context, key string) (string, multiregion.Regio
 	if h.pin != "" || !h.s.rt.Hedged(h.ro.Hedge) {
 		// Unhedged: one attempt at a time, so the result can be written
 		// from the closure (the cheaper path: no value plumbing).
-		var v string
-		var found bool
-		r, err := h.read(ctx, op, func(ctx context.Context, _ multiregion.Region, c redis.UniversalClient) error {
-			var err error
-			v, err = c.Get(ctx, key).Result()
-			found = err == nil
-			if err == redis.Nil {
-				return nil
-			}
-			return err
-		})
-		if err == nil && !found {
-			return "", r, ErrNotFound
-		}
-		return v, r, err
+		return h.readString(ctx, op, func(ctx context.Context, c redis.UniversalClient) *redis.StringCmd { return c.Get(ctx, key) })
 	}
 	type got struct {
 		v     string
@@ -98,11 +84,17 @@ func (h *Scoped) HGet(ctx context.Context, key, field string) (string, multiregi
 	if err := checkCall(op, ctx, key); err != nil {
 		return "", "", err
 	}
+	return h.readString(ctx, op, func(ctx context.Context, c redis.UniversalClient) *redis.StringCmd { return c.HGet(ctx, key, field) })
+}
+
+// readString runs a read whose answer is a string or nil (GET, HGET),
+// unhedged: a nil answer is ErrNotFound.
+func (h *Scoped) readString(ctx context.Context, op string, cmd func(context.Context, redis.UniversalClient) *redis.StringCmd) (string, multiregion.Region, error) {
 	var v string
 	var found bool
 	r, err := h.read(ctx, op, func(ctx context.Context, _ multiregion.Region, c redis.UniversalClient) error {
 		var err error
-		v, err = c.HGet(ctx, key, field).Result()
+		v, err = cmd(ctx, c).Result()
 		found = err == nil
 		if err == redis.Nil {
 			return nil

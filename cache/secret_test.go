@@ -1,10 +1,8 @@
 package cache_test
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,25 +12,8 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/cache"
+	"github.com/regionkit/multiregion/internal/testutil"
 )
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // No error text nor log line carries the AUTH password, whatever fails:
 // a wrong password, a region down, a READONLY refusal, a failover, bad
@@ -43,7 +24,7 @@ func TestNoErrorOrLogCarriesThePassword(t *testing.T) {
 	for _, f := range e.reg {
 		f.m.RequireUserAuth("app", "the-real-password")
 	}
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s := e.store(func(o *cache.Options) {
 		o.Username, o.Password = "app", planted

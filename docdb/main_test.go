@@ -1,11 +1,9 @@
 package docdb_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,27 +39,9 @@ func testCtx(t testing.TB) context.Context {
 	return ctx
 }
 
-// logBuffer collects every log line, for the secret checks.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // newLab starts the lab with the DocumentDB control plane and a Client on
 // it; probes are off unless probes is true.
-func newLab(t *testing.T, probes bool, logs *logBuffer, opts ...func(*multiregiontest.DocDBOptions)) (*multiregiontest.Lab, *multiregion.Client) {
+func newLab(t *testing.T, probes bool, logs *testutil.SyncBuffer, opts ...func(*multiregiontest.DocDBOptions)) (*multiregiontest.Lab, *multiregion.Client) {
 	t.Helper()
 	lab := multiregiontest.Start(t, labRegions, multiregiontest.WithDocDB(opts...))
 	cfg := lab.Config()

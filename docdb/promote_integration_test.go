@@ -3,7 +3,6 @@
 package docdb_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -28,6 +27,7 @@ import (
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/docdb"
 	"github.com/regionkit/multiregion/internal/lab"
+	"github.com/regionkit/multiregion/internal/testutil"
 )
 
 // pgBin is the lab's PostgreSQL bin directory (scripts/lab: PG_BIN).
@@ -51,24 +51,6 @@ func asPostgres(t testing.TB, cmd *exec.Cmd) (uid, gid int) {
 	gid, _ = strconv.Atoi(u.Gid)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 	return uid, gid
-}
-
-// lockedBuffer is a process's output, written by exec and read by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // dedicatedStandby is a PostgreSQL hot standby of the lab's primary that
@@ -117,7 +99,7 @@ func startDedicatedStandby(t *testing.T, env *lab.Env) *dedicatedStandby {
 		port: port,
 		name: fmt.Sprintf("docdb-promote-%d-%d", os.Getpid(), port),
 	}
-	var logs lockedBuffer
+	var logs testutil.SyncBuffer
 	pg := exec.Command(filepath.Join(pgBin(), "postgres"), "-D", dir, "-p", p, "-k", dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "hot_standby=on", "-c", "cluster_name="+s.name)
 	pg.Stdout, pg.Stderr = &logs, &logs
@@ -160,7 +142,7 @@ func openPG(t testing.TB, dsn string) *sql.DB {
 func startFerret(t *testing.T, pgURL string) string {
 	t.Helper()
 	addr := closedPort(t)
-	var logs lockedBuffer
+	var logs testutil.SyncBuffer
 	cmd := exec.Command(ferretBin(t), "--handler=postgresql", "--postgresql-url="+pgURL,
 		"--listen-addr="+addr, "--debug-addr=-", "--state-dir="+t.TempDir(), "--telemetry=disable", "--log-level=ERROR")
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -17,6 +17,7 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/docdb"
+	"github.com/regionkit/multiregion/internal/testutil"
 )
 
 // closedPort returns a loopback address nobody listens on.
@@ -189,7 +190,7 @@ func checkClosed(t *testing.T, c *docdb.Cluster) {
 // line of reads and writes that fail (connection refused) and of bad input.
 func TestSecretsNeverLeak(t *testing.T) {
 	const secret = "s3cr3t-Pa55word-planted"
-	logs := &logBuffer{}
+	logs := &testutil.SyncBuffer{}
 	_, mr := newLab(t, true, logs)
 	c := staticCluster(t, mr, nil, func(o *docdb.Options) { o.Username, o.Password = "app", secret })
 	ctx := testCtx(t)

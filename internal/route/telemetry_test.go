@@ -170,15 +170,7 @@ func TestTelemetry_Canceled(t *testing.T) {
 // on (a manual reader, every span recorded): the cost telemetry adds.
 func BenchmarkRunOTel(b *testing.B) {
 	l, _, _, _ := otelSetup(b)
-	ctx := context.Background()
-	call := route.Call{Op: "fake.Get", Kind: route.Read}
-	fn := func(ctx context.Context, a *route.Attempt) error { return a.Observe(ctx, time.Now(), nil) }
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := l.Run(ctx, call, fn); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchRun(b, l)
 }
 
 // BenchmarkRunOTelMetrics is BenchmarkRunOTel with metrics only (no
@@ -188,15 +180,7 @@ func BenchmarkRunOTelMetrics(b *testing.B) {
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	b.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
 	l, _ := setup(b, func(o *multiregion.Options) { o.MeterProvider = mp })
-	ctx := context.Background()
-	call := route.Call{Op: "fake.Get", Kind: route.Read}
-	fn := func(ctx context.Context, a *route.Attempt) error { return a.Observe(ctx, time.Now(), nil) }
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := l.Run(ctx, call, fn); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchRun(b, l)
 }
 
 // A hedged read is counted in multiregion.hedges and is a "hedge" event of

@@ -1,12 +1,10 @@
 package singlewriter_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,25 +17,14 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/internal/singlewriter"
+	"github.com/regionkit/multiregion/internal/testutil"
 	"github.com/regionkit/multiregion/multiregiontest"
 )
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) lines(level, msg string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// logLines counts the log lines in logs at level that contain msg.
+func logLines(logs *testutil.SyncBuffer, level, msg string) int {
 	n := 0
-	for _, line := range strings.Split(l.b.String(), "\n") {
+	for _, line := range strings.Split(logs.String(), "\n") {
 		if strings.Contains(line, "level="+level) && strings.Contains(line, msg) {
 			n++
 		}
@@ -49,7 +36,7 @@ func (l *lockedBuf) lines(level, msg string) int {
 // Info when it answers again; a writer move is one Info. The refreshes
 // and the move are counted in metrics.
 func TestRefreshFailuresLoggedOnceAndCounted(t *testing.T) {
-	logs := &lockedBuf{}
+	logs := &testutil.SyncBuffer{}
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	t.Cleanup(func() { _ = mp.Shutdown(context.Background()) })
@@ -77,9 +64,9 @@ func TestRefreshFailuresLoggedOnceAndCounted(t *testing.T) {
 	clock.Advance(time.Minute)
 	require.NoError(t, kit.Refresh(testCtx(t)))
 
-	assert.Equal(t, 1, logs.lines("WARN", "topology refresh failed"), "once per streak")
-	assert.Equal(t, 1, logs.lines("INFO", "topology refresh recovered"))
-	assert.Equal(t, 1, logs.lines("INFO", "writer moved"))
+	assert.Equal(t, 1, logLines(logs, "WARN", "topology refresh failed"), "once per streak")
+	assert.Equal(t, 1, logLines(logs, "INFO", "topology refresh recovered"))
+	assert.Equal(t, 1, logLines(logs, "INFO", "writer moved"))
 
 	var rm metricdata.ResourceMetrics
 	require.NoError(t, reader.Collect(context.Background(), &rm))

@@ -1,13 +1,11 @@
 package testutil
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 )
 
 // Planted is the secret this repository's test suites plant in every
@@ -19,18 +17,7 @@ const Planted = "PLANTED-s3cr3t-d0-n0t-log"
 // that still reads as what it stands for in a test failure.
 func PlantedIn(s string) string { return s + "-" + Planted }
 
-var capture = &lockedBuffer{}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
+var capture = &SyncBuffer{}
 
 // Logger returns a logger at Debug level, so every line the SDK could
 // write is written, into the capture NoSecrets checks. Safe for concurrent
@@ -56,9 +43,7 @@ type noSecrets struct{ m TestingM }
 
 func (n noSecrets) Run() int {
 	code := n.m.Run()
-	capture.mu.Lock()
-	text := capture.b.String()
-	capture.mu.Unlock()
+	text := capture.String()
 	var hits []string
 	for _, line := range strings.Split(text, "\n") {
 		if strings.Contains(line, Planted) {

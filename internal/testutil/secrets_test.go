@@ -12,9 +12,7 @@ func (f fakeM) Run() int { return f() }
 // NoSecrets fails a passing suite whose logs or recorded errors carry the
 // planted secret, and keeps a failing suite's code otherwise.
 func TestNoSecrets(t *testing.T) {
-	capture.mu.Lock()
-	capture.b.Reset()
-	capture.mu.Unlock()
+	capture.Reset()
 	if got := NoSecrets(fakeM(func() int { Logger().Info("fine", "password", "***"); return 0 })).Run(); got != 0 {
 		t.Fatalf("clean suite: exit %d", got)
 	}
@@ -27,14 +25,10 @@ func TestNoSecrets(t *testing.T) {
 	})).Run(); got != 1 {
 		t.Fatalf("a log line with the secret: exit %d, want 1", got)
 	}
-	capture.mu.Lock()
-	capture.b.Reset()
-	capture.mu.Unlock()
+	capture.Reset()
 	Record("operation failed: " + PlantedIn("key"))
 	if got := NoSecrets(fakeM(func() int { return 0 })).Run(); got != 1 {
 		t.Fatalf("a recorded error with the secret: exit %d, want 1", got)
 	}
-	capture.mu.Lock()
-	capture.b.Reset()
-	capture.mu.Unlock()
+	capture.Reset()
 }
