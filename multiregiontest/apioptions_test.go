@@ -60,24 +60,9 @@ func TestAPIOptionsReachEveryRegionalClient(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = mr.Close() })
 
-	tb, err := dynamo.New[Profile](ctx, mr, "t")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = tb.Close() })
+	tb, _, _ := openAdapters(t, lab, mr)
 	_, err = tb.Put(ctx, Profile{User: "ana", City: "Lisbon"}, dynamo.InRegion("eu-west-1"))
 	require.NoError(t, err)
-
-	cs, err := cache.New(ctx, mr, func(o *cache.Options) {
-		o.GlobalReplicationGroupID = lab.ElastiCache().GlobalReplicationGroupID()
-		o.DisableProbe, o.LagInterval, o.RefreshInterval = true, -1, -1
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = cs.Close() })
-
-	dc, err := docdb.New(ctx, mr, func(o *docdb.Options) {
-		o.GlobalClusterID, o.RefreshInterval = lab.DocDB().GlobalClusterID(), -1
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = dc.Close() })
 
 	for _, r := range regions {
 		assert.Positive(t, counter.count("DynamoDB "+r+" DescribeTable"), "dynamo replica check in %s", r)
@@ -96,4 +81,27 @@ func TestAPIOptionsReachEveryRegionalClient(t *testing.T) {
 	}
 	assert.Positive(t, ec, "ElastiCache control plane")
 	assert.Positive(t, dd, "DocumentDB control plane")
+}
+
+// openAdapters opens, on mr, the three adapters a lab started with
+// WithDynamoDB (table "t"), WithElastiCache and WithDocDB serves; closed at
+// cleanup. Background refreshes and probes are off: tests drive them.
+func openAdapters(t *testing.T, lab *multiregiontest.Lab, mr *multiregion.Client) (*dynamo.Table[Profile], *cache.Store, *docdb.Cluster) {
+	t.Helper()
+	ctx := context.Background()
+	tb, err := dynamo.New[Profile](ctx, mr, "t")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = tb.Close() })
+	cs, err := cache.New(ctx, mr, func(o *cache.Options) {
+		o.GlobalReplicationGroupID = lab.ElastiCache().GlobalReplicationGroupID()
+		o.DisableProbe, o.LagInterval, o.RefreshInterval = true, -1, -1
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = cs.Close() })
+	dc, err := docdb.New(ctx, mr, func(o *docdb.Options) {
+		o.GlobalClusterID, o.RefreshInterval = lab.DocDB().GlobalClusterID(), -1
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = dc.Close() })
+	return tb, cs, dc
 }

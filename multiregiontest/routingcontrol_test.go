@@ -14,8 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/regionkit/multiregion"
-	"github.com/regionkit/multiregion/cache"
-	"github.com/regionkit/multiregion/docdb"
 	"github.com/regionkit/multiregion/dynamo"
 	"github.com/regionkit/multiregion/multiregiontest"
 )
@@ -121,23 +119,10 @@ func TestEveryAdapterHonoursRoutingControlDrain(t *testing.T) {
 	t.Cleanup(func() { _ = mr.Close() })
 	require.NoError(t, mr.Refresh(ctx))
 
-	tb, err := dynamo.New[Profile](ctx, mr, "t")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = tb.Close() })
+	tb, cs, dc := openAdapters(t, lab, mr)
 	_, err = tb.Put(ctx, Profile{User: "ana", City: "Lisbon"}, dynamo.InRegion("us-east-1"))
 	require.NoError(t, err)
 	require.NoError(t, lab.DynamoDB().Quiesce(ctx))
-	cs, err := cache.New(ctx, mr, func(o *cache.Options) {
-		o.GlobalReplicationGroupID = lab.ElastiCache().GlobalReplicationGroupID()
-		o.DisableProbe, o.LagInterval, o.RefreshInterval = true, -1, -1
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = cs.Close() })
-	dc, err := docdb.New(ctx, mr, func(o *docdb.Options) {
-		o.GlobalClusterID, o.RefreshInterval = lab.DocDB().GlobalClusterID(), -1
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = dc.Close() })
 	docStore, err := mr.Store(dc.Status().Name)
 	require.NoError(t, err)
 	all, err := mr.Set()
