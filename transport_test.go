@@ -21,7 +21,9 @@ import (
 func TestTransport_RoutesToNearest(t *testing.T) {
 	regions := []multiregion.Region{use1, usw2, euw1}
 	servers, bases := startServices(t, regions, map[multiregion.Region]time.Duration{
-		use1: 40 * time.Millisecond, usw2: time.Millisecond, euw1: 20 * time.Millisecond,
+		// Gaps a loaded machine's scheduling noise does not bridge (at 40
+		// and 20 ms, CI once ranked the two the wrong way round).
+		use1: 150 * time.Millisecond, usw2: time.Millisecond, euw1: 60 * time.Millisecond,
 	})
 	c := newTestClient(t, regions)
 	tr := newTransport(t, c, bases)
