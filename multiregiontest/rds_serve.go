@@ -153,21 +153,13 @@ func (d *RDS) moveWriter(w http.ResponseWriter, ctx context.Context, action stri
 		rdsError(w, http.StatusBadRequest, code, msg)
 		return
 	}
-	var err error
-	if hook != nil {
-		err = hook(ctx, from, to)
-	}
 	var res struct {
 		XMLName       xml.Name         `xml:"R"`
 		GlobalCluster xmlGlobalCluster `xml:"GlobalCluster"`
 	}
-	d.mu.Lock()
-	d.ops = append(d.ops, RDSOperation{Action: action, From: from, To: to, AllowDataLoss: allowLoss, Err: err})
-	if err == nil {
-		d.writer = to // the old writer stays, a secondary
-	}
-	res.GlobalCluster = d.globalCluster()
-	d.mu.Unlock()
+	err := d.operate(ctx, hook, RDSOperation{Action: action, From: from, To: to, AllowDataLoss: allowLoss},
+		func() { d.writer = to }, // the old writer stays, a secondary
+		func() { res.GlobalCluster = d.globalCluster() })
 	if err != nil {
 		rdsError(w, http.StatusBadRequest, "InvalidGlobalClusterStateFault", "refused: "+err.Error())
 		return
@@ -194,26 +186,36 @@ func (d *RDS) promote(w http.ResponseWriter, ctx context.Context, region string,
 	}
 	from, hook := d.writer, d.opts.OnPromote
 	d.mu.Unlock()
-	var err error
-	if hook != nil {
-		err = hook(ctx, from, region)
-	}
 	var res struct {
 		XMLName  xml.Name      `xml:"R"`
 		Instance xmlDBInstance `xml:"DBInstance"`
 	}
-	d.mu.Lock()
-	d.ops = append(d.ops, RDSOperation{Action: "PromoteReadReplica", From: from, To: region, Err: err})
-	if err == nil {
-		m.replica = false
-	}
-	res.Instance = d.dbInstance(m)
-	d.mu.Unlock()
+	err := d.operate(ctx, hook, RDSOperation{Action: "PromoteReadReplica", From: from, To: region},
+		func() { m.replica = false },
+		func() { res.Instance = d.dbInstance(m) })
 	if err != nil {
 		rdsError(w, http.StatusBadRequest, "InvalidDBInstanceState", "refused: "+err.Error())
 		return
 	}
 	writeQueryResult(w, rdsNamespace, "PromoteReadReplica", res)
+}
+
+// operate runs hook, if any, without d.mu (a test's hook may take time and
+// call the handle), records op with the hook's error, applies the change
+// if the hook agreed, and renders the answer; apply and render run under
+// d.mu.
+func (d *RDS) operate(ctx context.Context, hook func(ctx context.Context, from, to string) error, op RDSOperation, apply, render func()) error {
+	if hook != nil {
+		op.Err = hook(ctx, op.From, op.To)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.ops = append(d.ops, op)
+	if op.Err == nil {
+		apply()
+	}
+	render()
+	return op.Err
 }
 
 // globalCluster renders the Aurora global cluster. Under d.mu.
