@@ -79,9 +79,12 @@
 //     points members at data-plane endpoints (SetEndpoint,
 //     SetReaderEndpoint: the lab's PostgreSQL or MariaDB proxies), adds
 //     and removes regions, changes statuses and engine versions, counts
-//     calls, injects failures (FailNext) and records Operations; the
-//     OnSwitchover, OnFailover and OnPromote hooks let a test promote its
-//     real servers before the writer moves.
+//     calls, injects failures (FailNext), sets write forwarding per cluster
+//     and records Operations; the OnSwitchover, OnFailover and OnPromote
+//     hooks let a test promote its real servers before the writer moves, and
+//     RDSOptions.TransitionDescribes keeps a move "switching-over" for a few
+//     DescribeGlobalClusters calls, so that waiting for the new writer is
+//     tested.
 //   - WithDocDB: the same API's DocumentDB global cluster (handle Lab.DocDB).
 //   - WithHandler: a fake of your own behind the same switches.
 //

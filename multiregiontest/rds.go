@@ -58,6 +58,19 @@ type RDSOptions struct {
 	// default: 127.0.0.1 on a port nothing listens on (connections are
 	// refused at once; no name is looked up)
 	Endpoint func(region string) (host string, port int)
+	// WriteForwarding reports write forwarding enabled on every secondary
+	// Aurora cluster (GlobalWriteForwardingStatus "enabled"); SetWriteForwarding
+	// changes one.
+	// default: false ("disabled")
+	WriteForwarding bool
+	// TransitionDescribes is how many DescribeGlobalClusters calls after an
+	// accepted switchover or failover still report the old writer, with the
+	// global cluster's Status "switching-over" (or "failing-over") and its
+	// FailoverState, as AWS does while it moves the writer; the writer moves
+	// after them. Another switchover meanwhile is refused
+	// (InvalidGlobalClusterStateFault).
+	// default: 0 (the writer moves at once)
+	TransitionDescribes int
 	// OnSwitchover runs when SwitchoverGlobalCluster (or
 	// FailoverGlobalCluster with Switchover, or with neither flag) is
 	// served, before the writer moves: a test promotes its real servers
@@ -131,6 +144,12 @@ func (s *rdsStore) start(regions []string) error {
 	}
 	if strings.HasPrefix(o.Engine, "aurora") != aurora {
 		return fmt.Errorf("engine %q does not fit %v", o.Engine, o.Kind)
+	}
+	if o.WriteForwarding && !aurora {
+		return fmt.Errorf("write forwarding is Aurora's only, not %v's", o.Kind)
+	}
+	if o.TransitionDescribes < 0 {
+		return fmt.Errorf("TransitionDescribes %d < 0", o.TransitionDescribes)
 	}
 	if o.EngineVersion == "" {
 		o.EngineVersion = defaultEngineVersion(o.Engine)

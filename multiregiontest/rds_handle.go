@@ -21,12 +21,21 @@ type RDS struct {
 	members []*rdsMember // in the order of Regions, then AddRegion
 	global  string       // the global writer endpoint; "" reports none
 	ops     []RDSOperation
+	pending *rdsTransition // a switchover or failover still reported as under way
+}
+
+// rdsTransition is a writer move AWS still reports as under way.
+type rdsTransition struct {
+	from, to  string
+	allowLoss bool
+	left      int // DescribeGlobalClusters calls until the writer moves
 }
 
 type rdsMember struct {
 	region, host, reader, status, version string
 	port                                  int
 	replica                               bool // RDS: a read replica of the source
+	forwarding                            bool // Aurora: write forwarding enabled
 }
 
 // RDSMember is one member of the topology, as the control plane reports it.
@@ -44,6 +53,8 @@ type RDSMember struct {
 	ReaderHost    string // Aurora's reader endpoint
 	Status        string
 	EngineVersion string
+	// WriteForwarding reports Aurora write forwarding enabled on the cluster.
+	WriteForwarding bool
 }
 
 // RDSOperation is one switchover, failover or promotion the mock served.
@@ -114,15 +125,16 @@ func (d *RDS) Writer() string {
 }
 
 // SetWriter makes region the writer, as a switchover completed outside the
-// API would (no hook runs). For RDS, region becomes the source and every
-// other member a read replica of it (replicas rebuilt from it).
+// API would (no hook runs; one under way ends). For RDS, region becomes the
+// source and every other member a read replica of it (replicas rebuilt from
+// it).
 func (d *RDS) SetWriter(region string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.member(region) == nil {
 		return fmt.Errorf("multiregiontest: RDS: no member in %s", region)
 	}
-	d.writer = region
+	d.writer, d.pending = region, nil
 	for _, m := range d.members {
 		m.replica = d.opts.Kind == multiregion.RDSReadReplica && m.region != region
 	}
@@ -160,6 +172,12 @@ func (d *RDS) SetEngineVersion(region, version string) {
 	}
 }
 
+// SetWriteForwarding changes whether region's Aurora cluster reports write
+// forwarding enabled (the writer's is reported only by DescribeDBClusters).
+func (d *RDS) SetWriteForwarding(region string, on bool) {
+	d.update(region, func(m *rdsMember) { m.forwarding = on })
+}
+
 // AddRegion adds a member in region (a secondary cluster, or a read replica
 // of the source); any region name, so that a test can exceed a limit.
 func (d *RDS) AddRegion(region string) {
@@ -192,7 +210,7 @@ func (d *RDS) Members() []RDSMember {
 			id, arn = d.ClusterID(m.region), d.ClusterARN(m.region)
 		}
 		out = append(out, RDSMember{Region: m.region, ID: id, ARN: arn, Writer: m.region == d.writer, ReadReplica: m.replica,
-			Host: m.host, Port: m.port, ReaderHost: m.readerHost(), Status: m.status, EngineVersion: m.version})
+			Host: m.host, Port: m.port, ReaderHost: m.readerHost(), Status: m.status, EngineVersion: m.version, WriteForwarding: m.forwarding})
 	}
 	return out
 }
@@ -217,7 +235,8 @@ func (d *RDS) FailNext(action string, n int) { d.log.failNextCalls(action, n) }
 func (d *RDS) add(region string) {
 	host, port := d.opts.Endpoint(region)
 	d.members = append(d.members, &rdsMember{region: region, host: host, port: port, status: "available",
-		version: d.opts.EngineVersion, replica: d.opts.Kind == multiregion.RDSReadReplica && region != d.writer})
+		version: d.opts.EngineVersion, replica: d.opts.Kind == multiregion.RDSReadReplica && region != d.writer,
+		forwarding: d.opts.WriteForwarding})
 }
 
 // member returns region's member, or nil. Under d.mu.

@@ -158,6 +158,8 @@ func TestRDS_BadOptions(t *testing.T) {
 		"writer not a member":  func(o *multiregiontest.RDSOptions) { o.Writer = "ap-south-1" },
 		"bad region name":      func(o *multiregiontest.RDSOptions) { o.Regions = []string{"nowhere"} },
 		"region listed twice":  func(o *multiregiontest.RDSOptions) { o.Regions = []string{"us-east-1", "us-east-1"} },
+		"forwarding on RDS":    func(o *multiregiontest.RDSOptions) { o.Kind, o.WriteForwarding = multiregion.RDSReadReplica, true },
+		"negative transition":  func(o *multiregiontest.RDSOptions) { o.TransitionDescribes = -1 },
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := multiregiontest.New(rdsRegions, multiregiontest.WithRDS(fn))

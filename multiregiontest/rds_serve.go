@@ -59,6 +59,11 @@ func (d *RDS) describeGlobalClusters(w http.ResponseWriter, form url.Values) {
 	if d.aurora() {
 		d.mu.Lock()
 		res.Clusters = append(res.Clusters, d.globalCluster())
+		if t := d.pending; t != nil {
+			if t.left--; t.left <= 0 {
+				d.writer, d.pending = t.to, nil
+			}
+		}
 		d.mu.Unlock()
 	}
 	writeQueryResult(w, rdsNamespace, "DescribeGlobalClusters", res)
@@ -73,15 +78,11 @@ func (d *RDS) describeDBClusters(w http.ResponseWriter, region string, form url.
 	}
 	d.mu.Lock()
 	if m := d.member(region); m != nil && d.aurora() && matches(id, d.ClusterID(region), d.ClusterARN(region)) &&
-		(!filtered || slices.Contains(ids, d.ClusterID(region)) || slices.Contains(ids, d.ClusterARN(region))) {
+		passes(filtered, ids, d.ClusterID(region), d.ClusterARN(region)) {
 		res.Clusters = append(res.Clusters, d.dbCluster(m))
 	}
 	d.mu.Unlock()
-	if id != "" && len(res.Clusters) == 0 {
-		rdsError(w, http.StatusNotFound, "DBClusterNotFoundFault", "DBCluster "+id+" not found.")
-		return
-	}
-	writeQueryResult(w, rdsNamespace, "DescribeDBClusters", res)
+	writeDescribed(w, "DescribeDBClusters", id, len(res.Clusters), "DBClusterNotFoundFault", "DBCluster", res)
 }
 
 func (d *RDS) describeDBInstances(w http.ResponseWriter, region string, form url.Values) {
@@ -94,17 +95,28 @@ func (d *RDS) describeDBInstances(w http.ResponseWriter, region string, form url
 	}
 	d.mu.Lock()
 	inst, arn := d.InstanceID(region), d.InstanceARN(region)
-	if m := d.member(region); m != nil && matches(id, inst, arn) &&
-		(!byID || slices.Contains(ids, inst) || slices.Contains(ids, arn)) &&
-		(!byCluster || d.aurora() && (slices.Contains(clusters, d.ClusterID(region)) || slices.Contains(clusters, d.ClusterARN(region)))) {
+	if m := d.member(region); m != nil && matches(id, inst, arn) && passes(byID, ids, inst, arn) &&
+		(!byCluster || d.aurora() && passes(true, clusters, d.ClusterID(region), d.ClusterARN(region))) {
 		res.Instances = append(res.Instances, d.dbInstance(m))
 	}
 	d.mu.Unlock()
-	if id != "" && len(res.Instances) == 0 {
-		rdsError(w, http.StatusNotFound, "DBInstanceNotFound", "DBInstance "+id+" not found.")
+	writeDescribed(w, "DescribeDBInstances", id, len(res.Instances), "DBInstanceNotFound", "DBInstance", res)
+}
+
+// writeDescribed answers a Describe call with res, or, when the call named
+// id and found nothing, with the not-found fault AWS gives (HTTP 404).
+func writeDescribed(w http.ResponseWriter, action, id string, found int, fault, what string, res any) {
+	if id != "" && found == 0 {
+		rdsError(w, http.StatusNotFound, fault, what+" "+id+" not found.")
 		return
 	}
-	writeQueryResult(w, rdsNamespace, "DescribeDBInstances", res)
+	writeQueryResult(w, rdsNamespace, action, res)
+}
+
+// passes reports whether a filter (given, with values) lets through a
+// resource called any of names.
+func passes(given bool, values []string, names ...string) bool {
+	return !given || slices.ContainsFunc(names, func(n string) bool { return slices.Contains(values, n) })
 }
 
 // moveWriter serves SwitchoverGlobalCluster and FailoverGlobalCluster.
@@ -130,6 +142,8 @@ func (d *RDS) moveWriter(w http.ResponseWriter, ctx context.Context, action stri
 	}
 	code, msg := "", ""
 	switch tm, fm := d.member(to), d.member(from); {
+	case d.pending != nil:
+		code, msg = "InvalidGlobalClusterStateFault", "a switchover or failover to "+d.pending.to+" is under way."
 	case tm == nil || target == "":
 		code, msg = "DBClusterNotFoundFault", "DBCluster "+target+" not found."
 	case to == from:
@@ -158,7 +172,13 @@ func (d *RDS) moveWriter(w http.ResponseWriter, ctx context.Context, action stri
 		GlobalCluster xmlGlobalCluster `xml:"GlobalCluster"`
 	}
 	err := d.operate(ctx, hook, RDSOperation{Action: action, From: from, To: to, AllowDataLoss: allowLoss},
-		func() { d.writer = to }, // the old writer stays, a secondary
+		func() { // the old writer stays, a secondary
+			if n := d.opts.TransitionDescribes; n > 0 {
+				d.pending = &rdsTransition{from: from, to: to, allowLoss: failover, left: n}
+			} else {
+				d.writer = to
+			}
+		},
 		func() { res.GlobalCluster = d.globalCluster() })
 	if err != nil {
 		rdsError(w, http.StatusBadRequest, "InvalidGlobalClusterStateFault", "refused: "+err.Error())
@@ -216,49 +236,6 @@ func (d *RDS) operate(ctx context.Context, hook func(ctx context.Context, from, 
 	}
 	render()
 	return op.Err
-}
-
-// globalCluster renders the Aurora global cluster. Under d.mu.
-func (d *RDS) globalCluster() xmlGlobalCluster {
-	regions := make([]string, len(d.members))
-	for i, m := range d.members {
-		regions[i] = m.region
-	}
-	version := ""
-	if m := d.member(d.writer); m != nil {
-		version = m.version
-	}
-	g := globalClusterXML(d.GlobalClusterID(), d.GlobalClusterARN(), d.opts.Engine, version, d.writer, regions, d.ClusterARN)
-	g.Endpoint = d.global
-	return g
-}
-
-// dbCluster renders m's Aurora cluster. Under d.mu.
-func (d *RDS) dbCluster(m *rdsMember) xmlDBCluster {
-	return xmlDBCluster{DBClusterIdentifier: d.ClusterID(m.region), DBClusterArn: d.ClusterARN(m.region),
-		GlobalClusterIdentifier: d.GlobalClusterID(), Endpoint: m.host, ReaderEndpoint: m.readerHost(), Port: m.port,
-		Engine: d.opts.Engine, EngineVersion: m.version, Status: m.status,
-		Members: []xmlDBClusterMember{{DBInstanceIdentifier: d.InstanceID(m.region), IsClusterWriter: m.region == d.writer}}}
-}
-
-// dbInstance renders m's DB instance. Under d.mu.
-func (d *RDS) dbInstance(m *rdsMember) xmlDBInstance {
-	x := xmlDBInstance{DBInstanceIdentifier: d.InstanceID(m.region), DBInstanceArn: d.InstanceARN(m.region),
-		Engine: d.opts.Engine, EngineVersion: m.version, DBInstanceStatus: m.status,
-		Endpoint: &xmlEndpoint{Address: m.host, Port: m.port}}
-	switch {
-	case d.aurora():
-		x.DBClusterIdentifier = d.ClusterID(m.region)
-	case m.replica:
-		x.ReadReplicaSourceDBInstanceIdentifier = d.InstanceARN(d.writer)
-	case m.region == d.writer:
-		for _, o := range d.members {
-			if o.replica {
-				x.ReadReplicaDBInstanceIdentifiers = append(x.ReadReplicaDBInstanceIdentifiers, d.InstanceARN(o.region))
-			}
-		}
-	}
-	return x
 }
 
 // matches reports whether want (an identifier or ARN from a request) is

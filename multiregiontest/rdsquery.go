@@ -24,9 +24,16 @@ const (
 // more). Empty optional fields are left out, as AWS leaves them out.
 type (
 	xmlGlobalClusterMember struct {
-		DBClusterArn string   `xml:"DBClusterArn"`
-		IsWriter     bool     `xml:"IsWriter"`
-		Readers      []string `xml:"Readers>member"`
+		DBClusterArn                string   `xml:"DBClusterArn"`
+		IsWriter                    bool     `xml:"IsWriter"`
+		Readers                     []string `xml:"Readers>member"`
+		GlobalWriteForwardingStatus string   `xml:"GlobalWriteForwardingStatus,omitempty"`
+	}
+	xmlFailoverState struct {
+		Status            string `xml:"Status"`
+		FromDbClusterArn  string `xml:"FromDbClusterArn"`
+		ToDbClusterArn    string `xml:"ToDbClusterArn"`
+		IsDataLossAllowed bool   `xml:"IsDataLossAllowed"`
 	}
 	xmlGlobalCluster struct {
 		GlobalClusterIdentifier string                   `xml:"GlobalClusterIdentifier"`
@@ -35,6 +42,7 @@ type (
 		EngineVersion           string                   `xml:"EngineVersion"`
 		Status                  string                   `xml:"Status"`
 		Endpoint                string                   `xml:"Endpoint,omitempty"` // the global writer endpoint (RDS)
+		FailoverState           *xmlFailoverState        `xml:"FailoverState,omitempty"`
 		Members                 []xmlGlobalClusterMember `xml:"GlobalClusterMembers>GlobalClusterMember"`
 	}
 	xmlDBClusterMember struct {
@@ -52,6 +60,9 @@ type (
 		EngineVersion           string               `xml:"EngineVersion"`
 		Status                  string               `xml:"Status"`
 		Members                 []xmlDBClusterMember `xml:"DBClusterMembers>DBClusterMember,omitempty"`
+		// Aurora write forwarding from a secondary cluster.
+		GlobalWriteForwardingStatus    string `xml:"GlobalWriteForwardingStatus,omitempty"`
+		GlobalWriteForwardingRequested bool   `xml:"GlobalWriteForwardingRequested,omitempty"`
 	}
 	xmlEndpoint struct {
 		Address string `xml:"Address"`
