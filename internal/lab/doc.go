@@ -17,7 +17,9 @@
 // the admin account: STOP SLAVE; SET GLOBAL read_only=OFF. It becomes a replica again
 // with SET GLOBAL read_only=ON; START SLAVE (replication resumes from the primary's
 // GTIDs it had applied, MASTER_USE_GTID=slave_pos); a test that promotes one restores
-// it so, and deletes what it wrote there with sql_log_bin=0.
+// it so, and deletes what it wrote there with sql_log_bin=0. A replica is made to lag
+// with STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=N; START SLAVE (Seconds_Behind_Master
+// then climbs to about N after each write), and MASTER_DELAY=0 puts it back.
 //
 // Quick start:
 //
