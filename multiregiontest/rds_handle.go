@@ -22,6 +22,7 @@ type RDS struct {
 	global  string       // the global writer endpoint; "" reports none
 	ops     []RDSOperation
 	pending *rdsTransition // a switchover or failover still reported as under way
+	moving  bool           // a switchover or failover is running its hook
 }
 
 // rdsTransition is a writer move AWS still reports as under way.

@@ -142,8 +142,8 @@ func (d *RDS) moveWriter(w http.ResponseWriter, ctx context.Context, action stri
 	}
 	code, msg := "", ""
 	switch tm, fm := d.member(to), d.member(from); {
-	case d.pending != nil:
-		code, msg = "InvalidGlobalClusterStateFault", "a switchover or failover to "+d.pending.to+" is under way."
+	case d.moving || d.pending != nil:
+		code, msg = "InvalidGlobalClusterStateFault", "a switchover or failover is under way."
 	case tm == nil || target == "":
 		code, msg = "DBClusterNotFoundFault", "DBCluster "+target+" not found."
 	case to == from:
@@ -156,6 +156,9 @@ func (d *RDS) moveWriter(w http.ResponseWriter, ctx context.Context, action stri
 	hook := d.opts.OnSwitchover
 	if failover {
 		hook = d.opts.OnFailover
+	}
+	if code == "" {
+		d.moving = true // until operate has applied it: a concurrent move is refused
 	}
 	d.mu.Unlock()
 	switch code {
@@ -179,7 +182,7 @@ func (d *RDS) moveWriter(w http.ResponseWriter, ctx context.Context, action stri
 				d.writer = to
 			}
 		},
-		func() { res.GlobalCluster = d.globalCluster() })
+		func() { res.GlobalCluster, d.moving = d.globalCluster(), false })
 	if err != nil {
 		rdsError(w, http.StatusBadRequest, "InvalidGlobalClusterStateFault", "refused: "+err.Error())
 		return

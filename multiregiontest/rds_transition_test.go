@@ -81,3 +81,33 @@ func TestRDS_AuroraWriteForwarding(t *testing.T) {
 	assert.Equal(t, types.WriteForwardingStatusDisabled, dc.DBClusters[0].GlobalWriteForwardingStatus)
 	assert.False(t, h.Members()[2].WriteForwarding)
 }
+
+// A switchover whose hook is still running (the test promoting its servers)
+// refuses another one, as AWS refuses a second operation on a global cluster.
+func TestRDS_AuroraConcurrentSwitchover(t *testing.T) {
+	ctx := context.Background()
+	entered, release := make(chan struct{}), make(chan struct{})
+	lab, api := startRDS(t, func(o *multiregiontest.RDSOptions) {
+		o.OnSwitchover = func(context.Context, string, string) error {
+			entered <- struct{}{}
+			<-release
+			return nil
+		}
+	})
+	h := lab.RDS()
+	c := api("us-east-1")
+	gid := aws.String(h.GlobalClusterID())
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{GlobalClusterIdentifier: gid, TargetDbClusterIdentifier: aws.String(h.ClusterID("us-west-2"))})
+		first <- err
+	}()
+	<-entered
+	_, err := c.SwitchoverGlobalCluster(ctx, &rds.SwitchoverGlobalClusterInput{GlobalClusterIdentifier: gid, TargetDbClusterIdentifier: aws.String(h.ClusterID("eu-west-1"))})
+	var state *types.InvalidGlobalClusterStateFault
+	assert.ErrorAs(t, err, &state, "a second switchover while the first runs")
+	close(release)
+	require.NoError(t, <-first)
+	assert.Equal(t, "us-west-2", h.Writer())
+	require.Len(t, h.Operations(), 1)
+}
