@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -97,8 +98,8 @@ func TestParseErrors(t *testing.T) {
 		"missing redis":   {strings.Replace(sampleEnv, `"redis":"127.0.0.1:27120",`, ``, 1), "us-west-2: no redis address"},
 		"negative delay":  {strings.Replace(sampleEnv, `"latency_ms":35`, `"latency_ms":-1`, 1), "us-west-2: negative latency_ms"},
 		"no proxies":      {strings.Replace(sampleEnv, `"proxies":["us-west-2-redis","us-west-2-postgres","us-west-2-mongodb","us-west-2-dynamodb","us-west-2-s3","us-west-2-mariadb"],`, ``, 1), "us-west-2: no proxies"},
-		"missing mariadb": {strings.Replace(sampleEnv, `"mariadb":"lab:labpass0123456789@tcp(127.0.0.1:27125)/lab",`, ``, 1), "us-west-2: no mariadb address"},
-		"missing admin":   {strings.Replace(sampleEnv, `,"mariadb_admin":"labadmin:labadminpass0123456789@tcp(127.0.0.1:27165)/lab"`, ``, 1), "us-west-2: no mariadb_admin DSN"},
+		"missing mariadb": {strings.Replace(sampleEnv, `"mariadb":"lab:labpass0123456789@tcp(127.0.0.1:27125)/lab",`, ``, 1), "us-west-2: mariadb, mariadb_admin and their direct DSNs go together"},
+		"missing admin":   {strings.Replace(sampleEnv, `,"mariadb_admin":"labadmin:labadminpass0123456789@tcp(127.0.0.1:27165)/lab"`, ``, 1), "us-west-2: mariadb, mariadb_admin and their direct DSNs go together"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.in))
@@ -231,5 +232,25 @@ func TestPathWalksUpToModuleRoot(t *testing.T) {
 	}
 	if env.Path != want {
 		t.Errorf("Load read %q, want %q", env.Path, want)
+	}
+}
+
+// An env file without MariaDB (a test's fixture, a lab from before it) parses;
+// its MariaDB endpoint is an unknown service.
+func TestParseWithoutMariaDB(t *testing.T) {
+	noMaria := regexp.MustCompile(`"mariadb":"[^"]*","mariadb_admin":"[^"]*",\s*`).ReplaceAllString(sampleEnv, "")
+	noMaria = regexp.MustCompile(`,"mariadb":"[^"]*","mariadb_admin":"[^"]*"`).ReplaceAllString(noMaria, "")
+	if strings.Contains(noMaria, `"mariadb`) {
+		t.Fatalf("fixture still has MariaDB: %s", noMaria)
+	}
+	env, err := Parse([]byte(noMaria))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Endpoint("us-east-1", MariaDB); !errors.Is(err, ErrUnknownService) {
+		t.Errorf("Endpoint(MariaDB) without it: %v, want ErrUnknownService", err)
+	}
+	if got, err := env.Endpoint("us-east-1", Redis); err != nil || got != "127.0.0.1:27110" {
+		t.Errorf("Endpoint(Redis) = %q, %v", got, err)
 	}
 }
