@@ -14,17 +14,25 @@ import (
 // These tests change a MariaDB replica's topology (promotion, delay) with the
 // admin account and put it back when they end.
 
+// replicaTest gives a test that changes the first replica's topology its
+// context, the primary (test table made), the replica's name, and pools on the
+// replica: admin (direct, the admin account) and app (proxied, the
+// application's account).
+func replicaTest(t *testing.T, d time.Duration) (ctx context.Context, primary *sql.DB, name string, admin, app *sql.DB) {
+	t.Helper()
+	env := labEnv(t)
+	ctx = testContext(t, d)
+	primary = mariaPrimary(t, ctx, env)
+	name = env.Replicas()[0]
+	r := mustRegion(t, env, name)
+	return ctx, primary, name, mariaOpen(t, r.Direct.MariaDBAdmin), mariaOpen(t, r.MariaDB)
+}
+
 // TestMariaDBDelayedReplica: a replica held MASTER_DELAY seconds behind, the
 // lab's way to make one lag, reports the lag in Seconds_Behind_Master and serves
 // the primary's row only once the delay has passed.
 func TestMariaDBDelayedReplica(t *testing.T) {
-	env := labEnv(t)
-	ctx := testContext(t, 60*time.Second)
-	primary := mariaPrimary(t, ctx, env)
-	name := env.Replicas()[0]
-	r := mustRegion(t, env, name)
-	admin := mariaOpen(t, r.Direct.MariaDBAdmin)
-	app := mariaOpen(t, r.MariaDB)
+	ctx, primary, name, admin, app := replicaTest(t, 60*time.Second)
 	const delay = 3
 	setDelay := func(ctx context.Context, seconds int) error {
 		for _, q := range []string{"STOP SLAVE", fmt.Sprintf("CHANGE MASTER TO MASTER_DELAY = %d", seconds), "START SLAVE"} {
@@ -82,13 +90,7 @@ func TestMariaDBDelayedReplica(t *testing.T) {
 // its local row removed without binlogging) and checks that it catches up, so
 // the tests after this one see the lab's topology.
 func TestMariaDBPromoteReplica(t *testing.T) {
-	env := labEnv(t)
-	ctx := testContext(t, 90*time.Second)
-	primary := mariaPrimary(t, ctx, env)
-	name := env.Replicas()[0]
-	r := mustRegion(t, env, name)
-	admin := mariaOpen(t, r.Direct.MariaDBAdmin)
-	app := mariaOpen(t, r.MariaDB)
+	ctx, primary, name, admin, app := replicaTest(t, 90*time.Second)
 	local := unique("promoted")
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
