@@ -57,10 +57,35 @@
 //     awsJson1_0), on endpoints of its own, five by default, each with the
 //     same fault switches. Its handle, Lab.RoutingControls, flips controls
 //     (SetState) and gives the Client's options (Options, Endpoints).
+//   - WithRDS: the RDS control plane (query protocol 2014-10-31, under
+//     the path /rds, apart from WithDocDB's /docdb) of an Aurora global
+//     database (Kind multiregion.AuroraGlobal: one regional cluster per
+//     region, "aurora-postgresql" or "aurora-mysql", a global writer
+//     endpoint <id>.global-<12 letters>.global.rds.amazonaws.com) or of
+//     RDS cross-region read replicas (Kind multiregion.RDSReadReplica: a
+//     source instance in the writer region and a replica in every other,
+//     naming each other by ARN in ReadReplicaDBInstanceIdentifiers and
+//     ReadReplicaSourceDBInstanceIdentifier). It serves
+//     DescribeGlobalClusters, DescribeDBClusters and DescribeDBInstances
+//     (a region's own members; by identifier, ARN or the db-cluster-id /
+//     db-instance-id filters), SwitchoverGlobalCluster,
+//     FailoverGlobalCluster (AllowDataLoss or Switchover; the old writer
+//     stays a secondary) and PromoteReadReplica (the replica becomes
+//     standalone), with the typed faults of the real API
+//     (GlobalClusterNotFoundFault, DBClusterNotFoundFault,
+//     DBInstanceNotFound, InvalidGlobalClusterStateFault,
+//     InvalidDBClusterStateFault, InvalidDBInstanceState,
+//     InvalidParameterCombination). Its handle, Lab.RDS, moves the writer,
+//     points members at data-plane endpoints (SetEndpoint,
+//     SetReaderEndpoint: the lab's PostgreSQL or MariaDB proxies), adds
+//     and removes regions, changes statuses and engine versions, counts
+//     calls, injects failures (FailNext) and records Operations; the
+//     OnSwitchover, OnFailover and OnPromote hooks let a test promote its
+//     real servers before the writer moves.
+//   - WithDocDB: the same API's DocumentDB global cluster (handle Lab.DocDB).
 //   - WithHandler: a fake of your own behind the same switches.
 //
-// The Aurora / RDS, DocumentDB and S3 adapters will add their stores
-// (control-plane mocks) the same way, one option each.
+// The S3 adapter will add its store the same way.
 //
 // # Wiring a Client
 //
@@ -91,9 +116,10 @@
 //
 // # Concurrency
 //
-// Lab, Endpoint, DynamoDB, ElastiCache and FakeClock are safe for concurrent use by
-// multiple goroutines: a test may flip a region's switches while its
-// service is calling. Option, DynamoDBOptions, ElastiCacheOptions, KeyAttribute and
-// WriteRecord are plain values, and OptionError is immutable once
-// returned.
+// Lab, Endpoint, DynamoDB, ElastiCache, DocDB, RDS and FakeClock are safe
+// for concurrent use by multiple goroutines: a test may flip a region's
+// switches while its service is calling. Option, DynamoDBOptions,
+// ElastiCacheOptions, DocDBOptions, RDSOptions, RDSMember, RDSOperation,
+// KeyAttribute and WriteRecord are plain values, and OptionError is
+// immutable once returned.
 package multiregiontest

@@ -18,9 +18,6 @@ import (
 // and many Action names, so the lab tells them apart by path.
 const docdbPath = "/docdb/"
 
-// docdbNamespace is the XML namespace DocumentDB answers in (RDS's).
-const docdbNamespace = "http://rds.amazonaws.com/doc/2014-10-31/"
-
 // DocDBOptions configures the DocumentDB global cluster of a lab: one
 // regional cluster per lab region, the writer in Writer.
 type DocDBOptions struct {
@@ -71,17 +68,16 @@ func (l *Lab) DocDB() *DocDB {
 
 // DocDB is the lab's DocumentDB global cluster. It is safe for concurrent use.
 type DocDB struct {
-	mu       sync.Mutex
-	id       string
-	account  string
-	writer   string
-	regions  []string // members, in the lab's order
-	engine   string
-	host     map[string]string
-	port     map[string]int
-	status   map[string]string
-	calls    map[string]int
-	failNext map[string]int // action -> remaining injected failures
+	mu      sync.Mutex
+	id      string
+	account string
+	writer  string
+	regions []string // members, in the lab's order
+	engine  string
+	host    map[string]string
+	port    map[string]int
+	status  map[string]string
+	log     actionLog
 }
 
 // GlobalClusterID returns the global cluster's identifier.
@@ -144,18 +140,10 @@ func (d *DocDB) RemoveRegion(region string) {
 
 // Calls returns how many times action (e.g. "DescribeGlobalClusters") was
 // called, in every region together.
-func (d *DocDB) Calls(action string) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.calls[action]
-}
+func (d *DocDB) Calls(action string) int { return d.log.count(action) }
 
 // FailNext makes the next n calls of action fail with HTTP 500.
-func (d *DocDB) FailNext(action string, n int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.failNext[action] = n
-}
+func (d *DocDB) FailNext(action string, n int) { d.log.failNextCalls(action, n) }
 
 type docdbStore struct {
 	opts   DocDBOptions
@@ -167,8 +155,7 @@ func (s *docdbStore) kind() string { return "DocDB" }
 func (s *docdbStore) start(regions []string) error {
 	o := s.opts
 	d := &DocDB{id: o.GlobalClusterID, account: "123456789012", writer: o.Writer, engine: o.EngineVersion,
-		host: map[string]string{}, port: map[string]int{}, status: map[string]string{},
-		calls: map[string]int{}, failNext: map[string]int{}}
+		host: map[string]string{}, port: map[string]int{}, status: map[string]string{}}
 	if d.id == "" {
 		d.id = "docdb-global"
 	}
@@ -200,21 +187,13 @@ func (s *docdbStore) start(regions []string) error {
 	return nil
 }
 
-func (s *docdbStore) claims(r *http.Request) bool {
-	return r.URL.Path == strings.TrimSuffix(docdbPath, "/") || strings.HasPrefix(r.URL.Path, docdbPath)
-}
+func (s *docdbStore) claims(r *http.Request) bool { return claimsPath(r, docdbPath) }
 
 func (s *docdbStore) endpoints(base string) map[string]string {
 	return map[string]string{multiregion.ServiceDocDB: strings.TrimRight(base, "/") + strings.TrimRight(docdbPath, "/")}
 }
 
-func (s *docdbStore) writeFault(w http.ResponseWriter, _ *http.Request, f fault) {
-	if f == faultThrottle {
-		writeQueryError(w, docdbNamespace, http.StatusBadRequest, "Throttling", "Rate exceeded")
-		return
-	}
-	writeQueryError(w, docdbNamespace, http.StatusInternalServerError, "InternalFailure", "injected failure")
-}
+func (s *docdbStore) writeFault(w http.ResponseWriter, _ *http.Request, f fault) { writeRDSFault(w, f) }
 
 func (s *docdbStore) close() {}
 
@@ -222,83 +201,44 @@ func (s *docdbStore) handler(region string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handle.serve(region, w, r) })
 }
 
-// The XML shapes of the answers (only the fields the adapter reads, and a
-// few more).
-type (
-	xmlGlobalClusterMember struct {
-		DBClusterArn string   `xml:"DBClusterArn"`
-		IsWriter     bool     `xml:"IsWriter"`
-		Readers      []string `xml:"Readers>member"`
-	}
-	xmlGlobalCluster struct {
-		GlobalClusterIdentifier string                   `xml:"GlobalClusterIdentifier"`
-		GlobalClusterArn        string                   `xml:"GlobalClusterArn"`
-		Engine                  string                   `xml:"Engine"`
-		EngineVersion           string                   `xml:"EngineVersion"`
-		Status                  string                   `xml:"Status"`
-		Members                 []xmlGlobalClusterMember `xml:"GlobalClusterMembers>GlobalClusterMember"`
-	}
-	xmlDBCluster struct {
-		DBClusterIdentifier string `xml:"DBClusterIdentifier"`
-		DBClusterArn        string `xml:"DBClusterArn"`
-		Endpoint            string `xml:"Endpoint"`
-		ReaderEndpoint      string `xml:"ReaderEndpoint"`
-		Port                int    `xml:"Port"`
-		Engine              string `xml:"Engine"`
-		EngineVersion       string `xml:"EngineVersion"`
-		Status              string `xml:"Status"`
-	}
-)
-
 func (d *DocDB) serve(region string, w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		writeQueryError(w, docdbNamespace, http.StatusBadRequest, "InvalidAction", "the query protocol takes POST")
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		writeQueryError(w, docdbNamespace, http.StatusBadRequest, "MalformedQueryString", "form does not parse")
+	if _, ok := readRDSForm(w, r); !ok {
 		return
 	}
 	action := r.PostForm.Get("Action")
-	if v := r.PostForm.Get("Version"); v != "2014-10-31" {
-		writeQueryError(w, docdbNamespace, http.StatusBadRequest, "InvalidAction", "unsupported Version "+strconv.Quote(v))
+	if d.log.record(action) {
+		writeRDSFault(w, faultServer)
 		return
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.calls[action]++
-	if d.failNext[action] > 0 {
-		d.failNext[action]--
-		writeQueryError(w, docdbNamespace, http.StatusInternalServerError, "InternalFailure", "injected failure")
-		return
-	}
 	switch action {
 	case "DescribeGlobalClusters":
 		if id := r.PostForm.Get("GlobalClusterIdentifier"); id != "" && id != d.id {
-			writeQueryError(w, docdbNamespace, http.StatusNotFound, "GlobalClusterNotFoundFault", "Global cluster "+id+" not found")
+			writeQueryError(w, rdsNamespace, http.StatusNotFound, "GlobalClusterNotFoundFault", "Global cluster "+id+" not found")
 			return
 		}
-		writeQueryResult(w, action, struct {
+		writeQueryResult(w, rdsNamespace, action, struct {
 			XMLName  xml.Name           `xml:"R"`
 			Clusters []xmlGlobalCluster `xml:"GlobalClusters>GlobalClusterMember"`
 		}{Clusters: []xmlGlobalCluster{d.globalCluster()}})
 	case "DescribeDBClusters":
 		id := r.PostForm.Get("DBClusterIdentifier")
 		if !slices.Contains(d.regions, region) || (id != "" && id != d.clusterID(region) && id != d.ClusterARN(region)) {
-			writeQueryError(w, docdbNamespace, http.StatusNotFound, "DBClusterNotFoundFault", "DBCluster "+id+" not found")
+			writeQueryError(w, rdsNamespace, http.StatusNotFound, "DBClusterNotFoundFault", "DBCluster "+id+" not found")
 			return
 		}
-		writeQueryResult(w, action, struct {
+		writeQueryResult(w, rdsNamespace, action, struct {
 			XMLName  xml.Name       `xml:"R"`
 			Clusters []xmlDBCluster `xml:"DBClusters>DBCluster"`
 		}{Clusters: []xmlDBCluster{d.dbCluster(region)}})
 	case "SwitchoverGlobalCluster", "FailoverGlobalCluster":
 		if id := r.PostForm.Get("GlobalClusterIdentifier"); id != d.id {
-			writeQueryError(w, docdbNamespace, http.StatusNotFound, "GlobalClusterNotFoundFault", "Global cluster "+id+" not found")
+			writeQueryError(w, rdsNamespace, http.StatusNotFound, "GlobalClusterNotFoundFault", "Global cluster "+id+" not found")
 			return
 		}
 		if action == "FailoverGlobalCluster" && r.PostForm.Get("AllowDataLoss") != "true" && r.PostForm.Get("Switchover") != "true" {
-			writeQueryError(w, docdbNamespace, http.StatusBadRequest, "InvalidParameterCombination", "one of AllowDataLoss and Switchover is required")
+			writeQueryError(w, rdsNamespace, http.StatusBadRequest, "InvalidParameterCombination", "one of AllowDataLoss and Switchover is required")
 			return
 		}
 		target := r.PostForm.Get("TargetDbClusterIdentifier")
@@ -309,70 +249,33 @@ func (d *DocDB) serve(region string, w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if to == "" {
-			writeQueryError(w, docdbNamespace, http.StatusNotFound, "DBClusterNotFoundFault", "DBCluster "+target+" not found")
+			writeQueryError(w, rdsNamespace, http.StatusNotFound, "DBClusterNotFoundFault", "DBCluster "+target+" not found")
 			return
 		}
 		if to == d.writer {
-			writeQueryError(w, docdbNamespace, http.StatusBadRequest, "InvalidGlobalClusterStateFault", "the target is the primary cluster already")
+			writeQueryError(w, rdsNamespace, http.StatusBadRequest, "InvalidGlobalClusterStateFault", "the target is the primary cluster already")
 			return
 		}
 		d.writer = to
-		writeQueryResult(w, action, struct {
+		writeQueryResult(w, rdsNamespace, action, struct {
 			XMLName       xml.Name         `xml:"R"`
 			GlobalCluster xmlGlobalCluster `xml:"GlobalCluster"`
 		}{GlobalCluster: d.globalCluster()})
 	default:
-		writeQueryError(w, docdbNamespace, http.StatusBadRequest, "InvalidAction", "the lab's DocumentDB does not serve "+strconv.Quote(action))
+		writeQueryError(w, rdsNamespace, http.StatusBadRequest, "InvalidAction", "the lab's DocumentDB does not serve "+strconv.Quote(action))
 	}
 }
 
 func (d *DocDB) clusterID(region string) string { return d.id + "-" + region }
 
 func (d *DocDB) globalCluster() xmlGlobalCluster {
-	g := xmlGlobalCluster{GlobalClusterIdentifier: d.id, GlobalClusterArn: "arn:aws:rds::" + d.account + ":global-cluster:" + d.id,
-		Engine: "docdb", EngineVersion: d.engine, Status: "available"}
-	for _, r := range d.regions {
-		m := xmlGlobalClusterMember{DBClusterArn: d.ClusterARN(r), IsWriter: r == d.writer}
-		if r == d.writer {
-			for _, o := range d.regions {
-				if o != r {
-					m.Readers = append(m.Readers, d.ClusterARN(o))
-				}
-			}
-		}
-		g.Members = append(g.Members, m)
-	}
-	return g
+	return globalClusterXML(d.id, "arn:aws:rds::"+d.account+":global-cluster:"+d.id, "docdb", d.engine, d.writer, d.regions, d.ClusterARN)
 }
 
 func (d *DocDB) dbCluster(region string) xmlDBCluster {
 	host := d.host[region]
-	ro := host
-	if i := strings.IndexByte(host, '.'); i > 0 && net.ParseIP(host) == nil {
-		ro = host[:i] + "-ro" + host[i:]
-	}
 	return xmlDBCluster{DBClusterIdentifier: d.clusterID(region), DBClusterArn: d.ClusterARN(region),
-		Endpoint: host, ReaderEndpoint: ro, Port: d.port[region], Engine: "docdb", EngineVersion: d.engine, Status: d.status[region]}
-}
-
-func writeQueryResult(w http.ResponseWriter, action string, result any) {
-	b, err := xml.Marshal(result)
-	if err != nil {
-		writeQueryError(w, docdbNamespace, http.StatusInternalServerError, "InternalFailure", "lab: "+err.Error())
-		return
-	}
-	// xml.Marshal names the anonymous struct's element after nothing
-	// useful; strip it and wrap the fields in <ActionResult>.
-	inner := string(b)
-	if i := strings.IndexByte(inner, '>'); i >= 0 {
-		inner = inner[i+1:]
-	}
-	if i := strings.LastIndex(inner, "</"); i >= 0 {
-		inner = inner[:i]
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	fmt.Fprintf(w, `<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>lab-docdb</RequestId></ResponseMetadata></%sResponse>`,
-		action, docdbNamespace, action, inner, action, action)
+		Endpoint: host, ReaderEndpoint: readerHost(host), Port: d.port[region], Engine: "docdb", EngineVersion: d.engine, Status: d.status[region]}
 }
 
 // closedLoopbackPort returns 127.0.0.1 and a port nothing listens on: one

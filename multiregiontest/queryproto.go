@@ -12,7 +12,7 @@ import (
 
 // The AWS query protocol (form-encoded POST with Action and Version, XML
 // answers), shared by the control-plane mocks that speak it: ElastiCache,
-// DocumentDB (and, later, RDS).
+// DocumentDB and RDS.
 
 // peekForm parses a form-encoded body and puts the body back, so that a
 // store can claim a request by its Action and Version before serving it.
@@ -48,4 +48,26 @@ func xmlEscape(s string) string {
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
+}
+
+// writeQueryResult answers action with result's fields (a struct whose
+// element name is dropped) inside <ActionResult>, in the xmlns namespace.
+func writeQueryResult(w http.ResponseWriter, xmlns, action string, result any) {
+	b, err := xml.Marshal(result)
+	if err != nil {
+		writeQueryError(w, xmlns, http.StatusInternalServerError, "InternalFailure", "lab: "+err.Error())
+		return
+	}
+	// xml.Marshal names the anonymous struct's element after nothing
+	// useful; strip it and wrap the fields in <ActionResult>.
+	inner := string(b)
+	if i := strings.IndexByte(inner, '>'); i >= 0 {
+		inner = inner[i+1:]
+	}
+	if i := strings.LastIndex(inner, "</"); i >= 0 {
+		inner = inner[:i]
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	fmt.Fprintf(w, `<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>mrtest</RequestId></ResponseMetadata></%sResponse>`,
+		action, xmlns, action, inner, action, action)
 }
