@@ -134,6 +134,9 @@ func (s *rdsSource) setSource(id string) { s.id.Store(&id) }
 func (s *rdsSource) describe(ctx context.Context, id string) (multiregion.Region, *rds.DescribeDBInstancesOutput, error) {
 	regions := s.regions
 	if r, ident, err := parseARN(id, "db"); err == nil {
+		if !slices.Contains(s.regions, r) {
+			return "", nil, fmt.Errorf("DescribeDBInstances %s: %w", id, &multiregion.UnknownRegionError{Region: r})
+		}
 		regions, id = []multiregion.Region{r}, ident
 	}
 	var at multiregion.Region
