@@ -8,8 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/rds"
-
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/internal/singlewriter"
 )
@@ -225,9 +223,4 @@ func (c *Cluster) Close() error {
 	err := errors.Join(c.store.Close(), c.kit.Close())
 	c.wg.Wait()
 	return err
-}
-
-// defaultAPI is the real RDS client of region r.
-func defaultAPI(mr *multiregion.Client) func(multiregion.Region) ControlPlaneAPI {
-	return func(r multiregion.Region) ControlPlaneAPI { return rds.NewFromConfig(mr.Config(r)) }
 }

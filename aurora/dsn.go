@@ -60,14 +60,6 @@ func (d dsnTemplate) endpoint() string {
 	return d.my.Addr
 }
 
-// user is the DSN's database user (IAM tokens are built for it).
-func (d dsnTemplate) user() string {
-	if d.pg != nil {
-		return d.pg.User
-	}
-	return d.my.User
-}
-
 // openSpec is what one pool is opened with.
 type openSpec struct {
 	region   multiregion.Region

@@ -18,10 +18,6 @@ func pgDSN(addr string) string {
 	return fmt.Sprintf("postgres://app:%s@%s/app?sslmode=disable&connect_timeout=1", password, addr)
 }
 
-func myDSN(addr string) string {
-	return fmt.Sprintf("app:%s@tcp(%s)/app?timeout=1s", password, addr)
-}
-
 // staticOptions is a static PostgreSQL topology, writer us-east-1, on addrs.
 func staticOptions(addrs map[multiregion.Region]string) func(*aurora.Options) {
 	return func(o *aurora.Options) {
@@ -127,7 +123,7 @@ func TestBadInput(t *testing.T) {
 			assert.NotContains(t, err.Error(), testutil.Planted)
 		})
 	}
-	_, err := aurora.New(nil, mr) //nolint:staticcheck // a nil context is the bad input under test
+	_, err := aurora.New(nil, mr) //lint:ignore SA1012 a nil context is the bad input under test
 	assert.ErrorIs(t, err, aurora.ErrInvalidInput)
 	_, err = aurora.New(testCtx(t), nil)
 	assert.ErrorIs(t, err, aurora.ErrInvalidInput)
