@@ -111,7 +111,7 @@ func TestIntegrationStalePoolRebuilt(t *testing.T) {
 	env := loadLab(t)
 	ensureTable(t, env)
 	ctx := testCtx(t)
-	name := newMovingProxy(t, pgAddr(t, env, env.Replicas()[1], true))
+	name := testutil.NewMovingProxy(t, pgAddr(t, env, env.Replicas()[1], true))
 	var logs testutil.SyncBuffer
 	mr := labClient(t, env, false)
 	c, err := aurora.New(ctx, mr, func(o *aurora.Options) {
@@ -120,7 +120,7 @@ func TestIntegrationStalePoolRebuilt(t *testing.T) {
 		for _, r := range env.Regions() {
 			dsn := labPG(t, env, r, false, "aurora-stale")
 			if r == env.Writer {
-				dsn = fmt.Sprintf("postgres://postgres:%s@%s/lab?sslmode=disable&application_name=aurora-stale", password, name.addr())
+				dsn = fmt.Sprintf("postgres://postgres:%s@%s/lab?sslmode=disable&application_name=aurora-stale", password, name.Addr())
 			}
 			o.Members = append(o.Members, aurora.Member{Region: multiregion.Region(r), Writer: r == env.Writer, DSN: dsn})
 		}
@@ -133,7 +133,7 @@ func TestIntegrationStalePoolRebuilt(t *testing.T) {
 	_, err = db.ExecContext(ctx, "select 1") // an open connection to the standby
 	require.NoError(t, err)
 
-	name.moveTo(pgAddr(t, env, env.Writer, true), false) // the name moves; open connections stay
+	name.MoveTo(pgAddr(t, env, env.Writer, true), false) // the name moves; open connections stay
 	t0 := time.Now()
 	var id string
 	require.Eventually(t, func() bool {
@@ -164,11 +164,11 @@ func TestIntegrationPromoteAndMove(t *testing.T) {
 	ctx := testCtx(t)
 	standby := startStandby(t, env)
 	standbyDB := openPG(t, fmt.Sprintf("postgres://postgres@%s/lab?sslmode=disable", standby))
-	oldWriter := newMovingProxy(t, pgAddr(t, env, env.Writer, true))
+	oldWriter := testutil.NewMovingProxy(t, pgAddr(t, env, env.Writer, true))
 	ml, mr := controlLab(t, env, env.Writer, func(r string) string {
 		switch r {
 		case env.Writer:
-			return oldWriter.addr()
+			return oldWriter.Addr()
 		case "us-west-2":
 			return standby
 		}
@@ -221,7 +221,7 @@ func TestIntegrationPromoteAndMove(t *testing.T) {
 	require.NoError(t, standbyDB.QueryRowContext(ctx, "select pg_promote(true, 30)").Scan(&promoted))
 	require.True(t, promoted)
 	require.NoError(t, ml.RDS().SetWriter("us-west-2"))
-	oldWriter.moveTo(pgAddr(t, env, env.Replicas()[1], true), true) // demoted: cut, then read-only
+	oldWriter.MoveTo(pgAddr(t, env, env.Replicas()[1], true), true) // demoted: cut, then read-only
 	movedAt.Store(int64(time.Since(start)))
 	moved.Store(true)
 	time.Sleep(1500 * time.Millisecond)
