@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	"github.com/stretchr/testify/require"
 
@@ -129,7 +130,9 @@ func labClient(t testing.TB, env *lab.Env, probes bool) *multiregion.Client {
 		err := dbs[r].PingContext(ctx)
 		return time.Since(t0), err
 	})
-	mr, err := multiregion.New(context.Background(), aws.Config{HTTPClient: &http.Client{}}, multiregion.WithRegions(regions...), func(o *multiregion.Options) {
+	// Credentials carry the planted secret: IAM auth tokens are signed with them.
+	cfg := aws.Config{HTTPClient: &http.Client{}, Credentials: credentials.NewStaticCredentialsProvider("AKIDLAB", testutil.PlantedIn("secret"), "")}
+	mr, err := multiregion.New(context.Background(), cfg, multiregion.WithRegions(regions...), func(o *multiregion.Options) {
 		o.DisableBackgroundProbes = !probes
 		o.Prober, o.ProbeInterval = prober, 100*time.Millisecond
 		o.Logger = testutil.Logger()

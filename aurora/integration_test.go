@@ -199,3 +199,38 @@ func TestIntegrationOutcomeUnknownNotRetried(t *testing.T) {
 	assert.LessOrEqual(t, n, 1, "never retried")
 	t.Logf("outcome-unknown insert: %d row(s) landed; error: %v", n, errors.Unwrap(err))
 }
+
+// TestIntegrationForwardingSession: with WriteForwarding, every connection
+// the adapter opens in a secondary region carries the consistency mode
+// (the lab's PostgreSQL takes apg_write_forward.consistency_mode as a
+// custom setting; it has no forwarding, so the write itself is refused
+// with 25006, as a secondary without forwarding enabled would). IAMAuth
+// builds a token for each new connection (the lab trusts loopback, so the
+// token is not checked; the connection proves the hook runs without
+// failing).
+func TestIntegrationForwardingSession(t *testing.T) {
+	env := loadLab(t)
+	ensureTable(t, env)
+	ctx := testCtx(t)
+	c, err := aurora.New(ctx, labClient(t, env, false), staticPG(t, env, uniqueID("aurora-fwd-")), func(o *aurora.Options) {
+		o.WriteForwarding, o.ForwardingConsistency = true, aurora.ConsistencyGlobal
+		o.IAMAuth = true
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	secondary := multiregion.Region(env.Replicas()[0])
+	var mode string
+	require.NoError(t, c.In(secondary).QueryRowContext(ctx, "show apg_write_forward.consistency_mode").Scan(&mode))
+	assert.Equal(t, "GLOBAL", mode, "set on the secondary's connection")
+	_, err = c.In(secondary).ExecContext(ctx, "insert into aurora_it (id) values ($1)", uniqueID("fwd-"))
+	var re *multiregion.RegionError
+	require.ErrorAs(t, err, &re, "sent to the secondary (forwarded on Aurora), not refused locally")
+	var pe *pgconn.PgError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "25006", pe.Code)
+	testutil.Record(err.Error())
+	db, err := c.Writer(ctx)
+	require.NoError(t, err)
+	err = db.QueryRowContext(ctx, "show apg_write_forward.consistency_mode").Scan(&mode)
+	assert.Error(t, err, "the writer's connections carry no forwarding mode")
+}
