@@ -158,7 +158,16 @@ func TestIntegrationStalePoolRebuilt(t *testing.T) {
 // 25006). Each goroutine may lose at most one call (a statement cut in
 // flight, outcome unknown); every write started after the move lands on
 // the promoted server. It prints how long the Cluster took to follow.
-func TestIntegrationPromoteAndMove(t *testing.T) {
+func TestIntegrationPromoteAndMove(t *testing.T) { promoteAndMove(t, false) }
+
+// TestIntegrationPromoteAndMoveOldWriterGone is the same, but the old
+// writer's name stops answering (open connections cut, new ones refused),
+// as when a failover takes the old writer away: no server refuses a write
+// as read-only, so it is the regional failure of a write in the writer
+// region that reloads the topology (singlewriter.Router).
+func TestIntegrationPromoteAndMoveOldWriterGone(t *testing.T) { promoteAndMove(t, true) }
+
+func promoteAndMove(t *testing.T, gone bool) {
 	env := loadLab(t)
 	ensureTable(t, env)
 	ctx := testCtx(t)
@@ -221,7 +230,11 @@ func TestIntegrationPromoteAndMove(t *testing.T) {
 	require.NoError(t, standbyDB.QueryRowContext(ctx, "select pg_promote(true, 30)").Scan(&promoted))
 	require.True(t, promoted)
 	require.NoError(t, ml.RDS().SetWriter("us-west-2"))
-	oldWriter.MoveTo(pgAddr(t, env, env.Replicas()[1], true), true) // demoted: cut, then read-only
+	if gone {
+		oldWriter.MoveTo(closedPort(t), true) // cut, then refused
+	} else {
+		oldWriter.MoveTo(pgAddr(t, env, env.Replicas()[1], true), true) // demoted: cut, then read-only
+	}
 	movedAt.Store(int64(time.Since(start)))
 	moved.Store(true)
 	time.Sleep(1500 * time.Millisecond)
@@ -245,7 +258,7 @@ func TestIntegrationPromoteAndMove(t *testing.T) {
 	assert.Equal(t, len(after), onPromoted, "every write after the move is on the promoted server")
 	assert.Zero(t, onOld, "none on the old writer")
 	follow := time.Duration(firstAfter.Load() - movedAt.Load()).Round(time.Millisecond)
-	t.Logf("FIGURE promote-and-move (PostgreSQL): %d goroutines, %d writes ok, %d after the move (all on the promoted standby: %d; on the old writer: %d), "+
+	t.Logf("FIGURE promote-and-move (PostgreSQL, old writer gone: %v): %d goroutines, %d writes ok, %d after the move (all on the promoted standby: %d; on the old writer: %d), "+
 		"%d failed calls, at most %d per goroutine (ok/failed:%s); first write on the new writer %v after the move; %d DescribeGlobalClusters",
-		writers, total, len(after), onPromoted, onOld, failed, maxFail, counts, follow, ml.RDS().Calls("DescribeGlobalClusters"))
+		gone, writers, total, len(after), onPromoted, onOld, failed, maxFail, counts, follow, ml.RDS().Calls("DescribeGlobalClusters"))
 }
