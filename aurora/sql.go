@@ -58,9 +58,12 @@ func (c *Cluster) QueryContext(ctx context.Context, query string, args ...any) (
 		return nil, &InputError{Op: "aurora.QueryContext", Arg: "ctx", Reason: "nil context"}
 	}
 	var rows *sql.Rows
-	_, err := c.rt.ReadWith(ctx, "aurora.QueryContext", c.pin, c.readOpts(), func(ctx context.Context, _ multiregion.Region, p *pool) error {
+	caller := ctx
+	_, err := c.rt.ReadWith(ctx, "aurora.QueryContext", c.pin, c.readOpts(), func(_ context.Context, _ multiregion.Region, p *pool) error {
 		var err error
-		rows, err = p.DB().QueryContext(ctx, query, args...)
+		// The rows outlive the attempt: they end with the caller's
+		// context, as with (*sql.DB).QueryContext.
+		rows, err = p.DB().QueryContext(caller, query, args...)
 		return err
 	})
 	if err != nil {
