@@ -5,9 +5,19 @@
 // "regions": us-east-1 is the writer, us-west-2 and eu-west-1 are read-only replicas.
 // Each region has a Redis (primary or replicaof), a PostgreSQL 15 (primary or hot
 // standby), FerretDB over that PostgreSQL (MongoDB wire; writes refused where the
-// PostgreSQL is a standby), dynalite (DynamoDB API) and versitygw (S3 API, versioning
-// on). Every client-facing address goes through Toxiproxy, so each region has its own
+// PostgreSQL is a standby), dynalite (DynamoDB API), versitygw (S3 API, versioning
+// on) and a MariaDB 10.11 (the writer's is a binlog/GTID primary; the others are its
+// replicas with read_only=ON, which refuse the application's writes with error 1290).
+// Every client-facing address goes through Toxiproxy, so each region has its own
 // latency and can be taken down and brought back.
+//
+// MariaDB's addresses are go-sql-driver/mysql DSNs (user:password@tcp(host:port)/lab):
+// Endpoints.MariaDB for the application's account, Endpoints.MariaDBAdmin for an
+// account with READ_ONLY ADMIN that changes the topology. A replica is promoted with
+// the admin account: STOP SLAVE; SET GLOBAL read_only=OFF. It becomes a replica again
+// with SET GLOBAL read_only=ON; START SLAVE (replication resumes from the primary's
+// GTIDs it had applied, MASTER_USE_GTID=slave_pos); a test that promotes one restores
+// it so, and deletes what it wrote there with sql_log_bin=0.
 //
 // Quick start:
 //

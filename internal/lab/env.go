@@ -29,10 +29,11 @@ const (
 	MongoDB  Service = "mongodb"  // DocumentDB global cluster shape: FerretDB over each region's PostgreSQL
 	DynamoDB Service = "dynamodb" // dynalite per region (no replication between them)
 	S3       Service = "s3"       // versitygw per region, versioning on (no replication)
+	MariaDB  Service = "mariadb"  // RDS MySQL-family read replicas / Aurora MySQL shape: GTID primary + read_only replicas
 )
 
 // Services lists every service, in the lab's order.
-func Services() []Service { return []Service{Redis, Postgres, MongoDB, DynamoDB, S3} }
+func Services() []Service { return []Service{Redis, Postgres, MongoDB, DynamoDB, S3, MariaDB} }
 
 // canonicalOrder is the lab's region order; unknown regions sort after it by name.
 var canonicalOrder = []string{"us-east-1", "us-west-2", "eu-west-1"}
@@ -44,6 +45,14 @@ type Endpoints struct {
 	MongoDB  string `json:"mongodb"`  // mongodb:// URL
 	DynamoDB string `json:"dynamodb"` // http:// base endpoint
 	S3       string `json:"s3"`       // http:// base endpoint (path-style)
+	// MariaDB is a go-sql-driver/mysql DSN, user:password@tcp(host:port)/lab, of the
+	// application's account: subject to read_only, so a replica refuses its writes
+	// with error 1290.
+	MariaDB string `json:"mariadb"`
+	// MariaDBAdmin is the same server's DSN for the lab's admin account, which has
+	// READ_ONLY ADMIN: it may SET GLOBAL read_only (promotion) and so also writes on a
+	// read_only replica. Tests change the topology with it, never write data with it.
+	MariaDBAdmin string `json:"mariadb_admin"`
 }
 
 // Get returns the address of s, or "" for an unknown service.
@@ -59,6 +68,8 @@ func (e Endpoints) Get(s Service) string {
 		return e.DynamoDB
 	case S3:
 		return e.S3
+	case MariaDB:
+		return e.MariaDB
 	}
 	return ""
 }
@@ -191,6 +202,9 @@ func Parse(b []byte) (*Env, error) {
 				problems = append(problems, fmt.Sprintf("%s: no %s address", name, s))
 			}
 		}
+		if r.MariaDBAdmin == "" || r.Direct.MariaDBAdmin == "" {
+			problems = append(problems, fmt.Sprintf("%s: no mariadb_admin DSN", name))
+		}
 		if len(r.Proxies) == 0 {
 			problems = append(problems, fmt.Sprintf("%s: no proxies", name))
 		}
@@ -258,14 +272,24 @@ func (e *Env) Endpoint(region string, s Service) (string, error) {
 }
 
 // HostPort returns the host:port of an endpoint in any of the lab's forms
-// (host:port, http://host:port, postgres://user@host:port/db?..., mongodb://host:port/).
+// (host:port, http://host:port, postgres://user@host:port/db?..., mongodb://host:port/,
+// user:password@tcp(host:port)/db). Its errors never quote the endpoint, which may
+// hold a password.
 func HostPort(endpoint string) (string, error) {
+	if i := strings.Index(endpoint, "@tcp("); i >= 0 {
+		rest := endpoint[i+len("@tcp("):]
+		j := strings.IndexByte(rest, ')')
+		if j <= 0 {
+			return "", fmt.Errorf("lab: %w: a MySQL DSN without its tcp(host:port) address", ErrBadEnv)
+		}
+		return rest[:j], nil
+	}
 	if !strings.Contains(endpoint, "://") {
 		return endpoint, nil
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("lab: %w: endpoint %q has no host", ErrBadEnv, endpoint)
+		return "", fmt.Errorf("lab: %w: an endpoint URL has no host", ErrBadEnv)
 	}
 	return u.Host, nil
 }

@@ -15,18 +15,21 @@ const sampleEnv = `{"writer":"us-east-1","toxiproxy":"http://127.0.0.1:27100",
  "regions":{"us-east-1":{"latency_ms":5,
    "redis":"127.0.0.1:27110","postgres":"postgres://postgres@127.0.0.1:27111/lab?sslmode=disable",
    "mongodb":"mongodb://127.0.0.1:27112/","dynamodb":"http://127.0.0.1:27113","s3":"http://127.0.0.1:27114",
-   "proxies":["us-east-1-redis","us-east-1-postgres","us-east-1-mongodb","us-east-1-dynamodb","us-east-1-s3"],
-   "direct":{"redis":"127.0.0.1:27150","postgres":"postgres://postgres@127.0.0.1:27151/lab?sslmode=disable","mongodb":"mongodb://127.0.0.1:27152/","dynamodb":"http://127.0.0.1:27153","s3":"http://127.0.0.1:27154"}},
+   "mariadb":"lab:labpass0123456789@tcp(127.0.0.1:27115)/lab","mariadb_admin":"labadmin:labadminpass0123456789@tcp(127.0.0.1:27115)/lab",
+   "proxies":["us-east-1-redis","us-east-1-postgres","us-east-1-mongodb","us-east-1-dynamodb","us-east-1-s3","us-east-1-mariadb"],
+   "direct":{"redis":"127.0.0.1:27150","postgres":"postgres://postgres@127.0.0.1:27151/lab?sslmode=disable","mongodb":"mongodb://127.0.0.1:27152/","dynamodb":"http://127.0.0.1:27153","s3":"http://127.0.0.1:27154","mariadb":"lab:labpass0123456789@tcp(127.0.0.1:27155)/lab","mariadb_admin":"labadmin:labadminpass0123456789@tcp(127.0.0.1:27155)/lab"}},
   "eu-west-1":{"latency_ms":80,
    "redis":"127.0.0.1:27130","postgres":"postgres://postgres@127.0.0.1:27131/lab?sslmode=disable",
    "mongodb":"mongodb://127.0.0.1:27132/","dynamodb":"http://127.0.0.1:27133","s3":"http://127.0.0.1:27134",
-   "proxies":["eu-west-1-redis","eu-west-1-postgres","eu-west-1-mongodb","eu-west-1-dynamodb","eu-west-1-s3"],
-   "direct":{"redis":"127.0.0.1:27170","postgres":"postgres://postgres@127.0.0.1:27171/lab?sslmode=disable","mongodb":"mongodb://127.0.0.1:27172/","dynamodb":"http://127.0.0.1:27173","s3":"http://127.0.0.1:27174"}},
+   "mariadb":"lab:labpass0123456789@tcp(127.0.0.1:27135)/lab","mariadb_admin":"labadmin:labadminpass0123456789@tcp(127.0.0.1:27135)/lab",
+   "proxies":["eu-west-1-redis","eu-west-1-postgres","eu-west-1-mongodb","eu-west-1-dynamodb","eu-west-1-s3","eu-west-1-mariadb"],
+   "direct":{"redis":"127.0.0.1:27170","postgres":"postgres://postgres@127.0.0.1:27171/lab?sslmode=disable","mongodb":"mongodb://127.0.0.1:27172/","dynamodb":"http://127.0.0.1:27173","s3":"http://127.0.0.1:27174","mariadb":"lab:labpass0123456789@tcp(127.0.0.1:27175)/lab","mariadb_admin":"labadmin:labadminpass0123456789@tcp(127.0.0.1:27175)/lab"}},
   "us-west-2":{"latency_ms":35,
    "redis":"127.0.0.1:27120","postgres":"postgres://postgres@127.0.0.1:27121/lab?sslmode=disable",
    "mongodb":"mongodb://127.0.0.1:27122/","dynamodb":"http://127.0.0.1:27123","s3":"http://127.0.0.1:27124",
-   "proxies":["us-west-2-redis","us-west-2-postgres","us-west-2-mongodb","us-west-2-dynamodb","us-west-2-s3"],
-   "direct":{"redis":"127.0.0.1:27160","postgres":"postgres://postgres@127.0.0.1:27161/lab?sslmode=disable","mongodb":"mongodb://127.0.0.1:27162/","dynamodb":"http://127.0.0.1:27163","s3":"http://127.0.0.1:27164"}}},
+   "mariadb":"lab:labpass0123456789@tcp(127.0.0.1:27125)/lab","mariadb_admin":"labadmin:labadminpass0123456789@tcp(127.0.0.1:27125)/lab",
+   "proxies":["us-west-2-redis","us-west-2-postgres","us-west-2-mongodb","us-west-2-dynamodb","us-west-2-s3","us-west-2-mariadb"],
+   "direct":{"redis":"127.0.0.1:27160","postgres":"postgres://postgres@127.0.0.1:27161/lab?sslmode=disable","mongodb":"mongodb://127.0.0.1:27162/","dynamodb":"http://127.0.0.1:27163","s3":"http://127.0.0.1:27164","mariadb":"lab:labpass0123456789@tcp(127.0.0.1:27165)/lab","mariadb_admin":"labadmin:labadminpass0123456789@tcp(127.0.0.1:27165)/lab"}}},
  "s3_access_key":"labaccesskey","s3_secret_key":"labsecretkey0123456789"}`
 
 func TestParse(t *testing.T) {
@@ -59,6 +62,7 @@ func TestParse(t *testing.T) {
 		MongoDB:  "mongodb://127.0.0.1:27132/",
 		DynamoDB: "http://127.0.0.1:27133",
 		S3:       "http://127.0.0.1:27134",
+		MariaDB:  "lab:labpass0123456789@tcp(127.0.0.1:27135)/lab",
 	}
 	for s, w := range want {
 		got, err := env.Endpoint("eu-west-1", s)
@@ -69,7 +73,10 @@ func TestParse(t *testing.T) {
 	if r.Direct.Redis != "127.0.0.1:27170" || r.Direct.Get(S3) != "http://127.0.0.1:27174" {
 		t.Errorf("direct %+v", r.Direct)
 	}
-	if len(r.Proxies) != 5 || r.Proxies[0] != "eu-west-1-redis" {
+	if r.Direct.MariaDB != "lab:labpass0123456789@tcp(127.0.0.1:27175)/lab" || r.MariaDBAdmin != "labadmin:labadminpass0123456789@tcp(127.0.0.1:27135)/lab" {
+		t.Errorf("mariadb %q, admin %q", r.Direct.MariaDB, r.MariaDBAdmin)
+	}
+	if len(r.Proxies) != 6 || r.Proxies[0] != "eu-west-1-redis" || r.Proxies[5] != "eu-west-1-mariadb" {
 		t.Errorf("proxies %v", r.Proxies)
 	}
 	// Region returns a copy: changing it leaves the Env alone.
@@ -83,13 +90,15 @@ func TestParseErrors(t *testing.T) {
 	for name, tc := range map[string]struct {
 		in, want string
 	}{
-		"not json":       {`{`, "unexpected end"},
-		"no regions":     {`{"writer":"us-east-1","toxiproxy":"http://127.0.0.1:1"}`, "no regions"},
-		"bad writer":     {strings.Replace(sampleEnv, `"writer":"us-east-1"`, `"writer":"ap-south-1"`, 1), `writer "ap-south-1" is not a region`},
-		"bad toxiproxy":  {strings.Replace(sampleEnv, `"http://127.0.0.1:27100"`, `"127.0.0.1:27100"`, 1), "not an http URL"},
-		"missing redis":  {strings.Replace(sampleEnv, `"redis":"127.0.0.1:27120",`, ``, 1), "us-west-2: no redis address"},
-		"negative delay": {strings.Replace(sampleEnv, `"latency_ms":35`, `"latency_ms":-1`, 1), "us-west-2: negative latency_ms"},
-		"no proxies":     {strings.Replace(sampleEnv, `"proxies":["us-west-2-redis","us-west-2-postgres","us-west-2-mongodb","us-west-2-dynamodb","us-west-2-s3"],`, ``, 1), "us-west-2: no proxies"},
+		"not json":        {`{`, "unexpected end"},
+		"no regions":      {`{"writer":"us-east-1","toxiproxy":"http://127.0.0.1:1"}`, "no regions"},
+		"bad writer":      {strings.Replace(sampleEnv, `"writer":"us-east-1"`, `"writer":"ap-south-1"`, 1), `writer "ap-south-1" is not a region`},
+		"bad toxiproxy":   {strings.Replace(sampleEnv, `"http://127.0.0.1:27100"`, `"127.0.0.1:27100"`, 1), "not an http URL"},
+		"missing redis":   {strings.Replace(sampleEnv, `"redis":"127.0.0.1:27120",`, ``, 1), "us-west-2: no redis address"},
+		"negative delay":  {strings.Replace(sampleEnv, `"latency_ms":35`, `"latency_ms":-1`, 1), "us-west-2: negative latency_ms"},
+		"no proxies":      {strings.Replace(sampleEnv, `"proxies":["us-west-2-redis","us-west-2-postgres","us-west-2-mongodb","us-west-2-dynamodb","us-west-2-s3","us-west-2-mariadb"],`, ``, 1), "us-west-2: no proxies"},
+		"missing mariadb": {strings.Replace(sampleEnv, `"mariadb":"lab:labpass0123456789@tcp(127.0.0.1:27125)/lab",`, ``, 1), "us-west-2: no mariadb address"},
+		"missing admin":   {strings.Replace(sampleEnv, `,"mariadb_admin":"labadmin:labadminpass0123456789@tcp(127.0.0.1:27165)/lab"`, ``, 1), "us-west-2: no mariadb_admin DSN"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.in))
@@ -136,6 +145,7 @@ func TestHostPort(t *testing.T) {
 		"postgres://postgres@127.0.0.1:27111/lab?sslmode=disable": "127.0.0.1:27111",
 		"mongodb://127.0.0.1:27112/":                              "127.0.0.1:27112",
 		"http://127.0.0.1:27113":                                  "127.0.0.1:27113",
+		"lab:labpass0123456789@tcp(127.0.0.1:27115)/lab":          "127.0.0.1:27115",
 	} {
 		if got, err := HostPort(in); err != nil || got != want {
 			t.Errorf("HostPort(%q) = %q, %v; want %q", in, got, err, want)
@@ -143,6 +153,10 @@ func TestHostPort(t *testing.T) {
 	}
 	if _, err := HostPort("http://"); !errors.Is(err, ErrBadEnv) {
 		t.Errorf("HostPort(http://): %v, want ErrBadEnv", err)
+	}
+	// A DSN's error names no part of it: it holds a password.
+	if _, err := HostPort("lab:secretpw@tcp(127.0.0.1/lab"); !errors.Is(err, ErrBadEnv) || strings.Contains(err.Error(), "secretpw") {
+		t.Errorf("HostPort(unclosed tcp): %v, want ErrBadEnv without the password", err)
 	}
 }
 
