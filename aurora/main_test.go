@@ -2,12 +2,14 @@ package aurora_test
 
 import (
 	"context"
+	"log"
 	"net"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/go-sql-driver/mysql"
 	"go.uber.org/goleak"
 
 	"github.com/regionkit/multiregion"
@@ -19,6 +21,8 @@ import (
 // lag loops, refreshes) or if any log line or recorded error carries the
 // planted password of the suite's DSNs and AWS credentials.
 func TestMain(m *testing.M) {
+	// go-sql-driver/mysql logs lost connections itself: into the capture too.
+	_ = mysql.SetLogger(log.New(testutil.Capture(), "[mysql] ", log.LstdFlags))
 	goleak.VerifyTestMain(testutil.NoSecrets(m))
 }
 
