@@ -46,7 +46,7 @@ func testCtx(t testing.TB) context.Context {
 // newClient starts multiregiontest (with opts, e.g. WithRDS) and a Client
 // on it whose credentials carry the planted secret and whose logs go to
 // the capture NoSecrets checks. Probes are off unless probes.
-func newClient(t *testing.T, probes bool, opts ...multiregiontest.Option) (*multiregiontest.Lab, *multiregion.Client) {
+func newClient(t testing.TB, probes bool, opts ...multiregiontest.Option) (*multiregiontest.Lab, *multiregion.Client) {
 	t.Helper()
 	lab := multiregiontest.Start(t, labRegions, opts...)
 	cfg := lab.Config()
