@@ -173,3 +173,31 @@ func TestStaticReadFailsOver(t *testing.T) {
 	testutil.Record(err.Error())
 	assert.NotContains(t, err.Error(), testutil.Planted)
 }
+
+// TestPoolSettings: Pool applies to every region's *sql.DB, RegionPools
+// overrides it per region; opening a pool dials nothing.
+func TestPoolSettings(t *testing.T) {
+	_, mr := newClient(t, false)
+	ls := map[multiregion.Region]*countingListener{use1: listen(t), usw2: listen(t), euw1: listen(t)}
+	addrs := map[multiregion.Region]string{}
+	for r, l := range ls {
+		addrs[r] = l.addr()
+	}
+	c, err := aurora.New(testCtx(t), mr, staticOptions(addrs), func(o *aurora.Options) {
+		o.Pool = aurora.PoolOptions{MaxOpenConns: 7}
+		o.RegionPools = map[multiregion.Region]aurora.PoolOptions{euw1: {MaxOpenConns: 3}}
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	ctx := testCtx(t)
+	w, err := c.Writer(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 7, w.Stats().MaxOpenConnections)
+	eu, r, err := c.In(euw1).Reader(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, euw1, r)
+	assert.Equal(t, 3, eu.Stats().MaxOpenConnections)
+	for r, l := range ls {
+		assert.Zero(t, l.count.Load(), "no connection to %s", r)
+	}
+}
