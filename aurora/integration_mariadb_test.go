@@ -7,8 +7,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -250,64 +248,21 @@ func TestIntegrationMariaDBZPromoteAndMove(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 
+	move := func() {
+		for _, q := range []string{"STOP SLAVE", "SET GLOBAL read_only = OFF"} {
+			_, err := admin.ExecContext(ctx, q)
+			require.NoError(t, err, q)
+		}
+		require.NoError(t, ml.RDS().SetWriter(target))
+		oldWriter.MoveTo(mariaAddr(t, env, other, true), true)
+	}
 	const writers = 8
-	start := time.Now()
-	var (
-		wg          sync.WaitGroup
-		stop, moved atomic.Bool
-		movedAt     atomic.Int64
-		firstAfter  atomic.Int64
-		ok, fail    [writers]atomic.Int64
-		mu          sync.Mutex
-		after       []any
-	)
-	for g := range writers {
-		wg.Go(func() {
-			for !stop.Load() {
-				post := moved.Load()
-				id := fmt.Sprintf("%s-g%d-%d", prefix, g, uniq.Add(1))
-				_, err := c.ExecContext(ctx, "insert into aurora_it (id, g) values (?, ?)", id, g)
-				if err != nil {
-					if n := fail[g].Add(1); n <= 2 {
-						testutil.Record(err.Error())
-						t.Logf("g%d failure %d at %v: %.300v", g, n, time.Since(start).Round(time.Millisecond), err.Error())
-					}
-					continue
-				}
-				ok[g].Add(1)
-				if post {
-					firstAfter.CompareAndSwap(0, int64(time.Since(start)))
-					mu.Lock()
-					after = append(after, id)
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	time.Sleep(700 * time.Millisecond)
-	for _, q := range []string{"STOP SLAVE", "SET GLOBAL read_only = OFF"} {
-		_, err := admin.ExecContext(ctx, q)
-		require.NoError(t, err, q)
-	}
-	require.NoError(t, ml.RDS().SetWriter(target))
-	oldWriter.MoveTo(mariaAddr(t, env, other, true), true)
-	movedAt.Store(int64(time.Since(start)))
-	moved.Store(true)
-	time.Sleep(1500 * time.Millisecond)
-	stop.Store(true)
-	wg.Wait()
-
+	run := writeThroughMove(t, c, writers, prefix, "insert into aurora_it (id, g) values (?, ?)", move)
 	assert.Equal(t, multiregion.Region(target), c.WriterRegion(), "the Cluster follows the promoted replica")
-	var total, failed, maxFail int64
-	counts := ""
-	for g := range writers {
-		total += ok[g].Load()
-		failed += fail[g].Load()
-		maxFail = max(maxFail, fail[g].Load())
-		counts += fmt.Sprintf(" g%d=%d/%d", g, ok[g].Load(), fail[g].Load())
-		assert.LessOrEqual(t, fail[g].Load(), int64(1), "goroutine %d: at most one failed call", g)
+	after := make([]any, len(run.after))
+	for i, id := range run.after {
+		after[i] = id
 	}
-	require.NotEmpty(t, after)
 	in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(after)), ",") + ")"
 	var onPromoted, onOld int
 	require.NoError(t, targetDB.QueryRowContext(ctx, "select count(*) from aurora_it where id in "+in, after...).Scan(&onPromoted))
@@ -316,7 +271,7 @@ func TestIntegrationMariaDBZPromoteAndMove(t *testing.T) {
 	assert.Zero(t, onOld, "none on the old source")
 	t.Logf("FIGURE promote-and-move (MariaDB): %d goroutines, %d writes ok, %d after the move (on the promoted replica: %d; on the old source: %d), "+
 		"%d failed calls, at most %d per goroutine (ok/failed:%s); first write on the new writer %v after the move",
-		writers, total, len(after), onPromoted, onOld, failed, maxFail, counts, time.Duration(firstAfter.Load()-movedAt.Load()).Round(time.Millisecond))
+		writers, run.total, len(after), onPromoted, onOld, run.failed, run.maxFail, run.counts, run.follow)
 }
 
 // demoteMaria makes the promoted replica follow the primary again: the
@@ -416,19 +371,7 @@ func TestIntegrationMariaDBDelayedReplicaSkipped(t *testing.T) {
 	require.Eventually(t, func() bool { return reader() == multiregion.Region(delayed) }, 10*time.Second, 100*time.Millisecond)
 
 	require.NoError(t, setDelay(ctx, 3))
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() { // the primary keeps committing, so the delayed replica has events waiting
-		defer close(done)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-			_, _ = c.ExecContext(ctx, "insert into aurora_it (id) values (?)", uniqueID("delay-"))
-		}
-	}()
-	defer func() { close(stop); <-done }()
+	defer keepWriting(t, c, "insert into aurora_it (id) values (?)")()
 	require.Eventually(t, func() bool { return reader() != multiregion.Region(delayed) }, 15*time.Second, 100*time.Millisecond, "the delayed replica is skipped")
 	lag, ok := c.Lag(multiregion.Region(delayed))
 	t.Logf("FIGURE MariaDB delayed replica: Seconds_Behind_Master %v (known %v) > MaxLag 1s; reads on %s", lag, ok, reader())

@@ -10,8 +10,6 @@ import (
 	"net"
 	"net/url"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -191,74 +189,27 @@ func promoteAndMove(t *testing.T, gone bool) {
 	t.Cleanup(func() { _ = c.Close() })
 	require.Equal(t, multiregion.Region(env.Writer), c.WriterRegion())
 
+	move := func() {
+		var promoted bool
+		require.NoError(t, standbyDB.QueryRowContext(ctx, "select pg_promote(true, 30)").Scan(&promoted))
+		require.True(t, promoted)
+		require.NoError(t, ml.RDS().SetWriter("us-west-2"))
+		if gone {
+			oldWriter.MoveTo(closedPort(t), true) // cut, then refused
+		} else {
+			oldWriter.MoveTo(pgAddr(t, env, env.Replicas()[1], true), true) // demoted: cut, then read-only
+		}
+	}
 	const writers = 8
-	start := time.Now()
-	var (
-		wg          sync.WaitGroup
-		stop, moved atomic.Bool
-		movedAt     atomic.Int64
-		firstAfter  atomic.Int64
-		ok, fail    [writers]atomic.Int64
-		mu          sync.Mutex
-		after       []string
-	)
-	for g := range writers {
-		wg.Go(func() {
-			for !stop.Load() {
-				post := moved.Load()
-				id := uniqueID(fmt.Sprintf("g%d-", g))
-				_, err := c.ExecContext(ctx, "insert into aurora_it (id, g) values ($1, $2)", id, g)
-				if err != nil {
-					if n := fail[g].Add(1); n <= 2 {
-						testutil.Record(err.Error())
-						t.Logf("g%d failure %d at %v: %.300v", g, n, time.Since(start).Round(time.Millisecond), err.Error())
-					}
-					continue
-				}
-				ok[g].Add(1)
-				if post {
-					firstAfter.CompareAndSwap(0, int64(time.Since(start)))
-					mu.Lock()
-					after = append(after, id)
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	time.Sleep(700 * time.Millisecond)
-	var promoted bool
-	require.NoError(t, standbyDB.QueryRowContext(ctx, "select pg_promote(true, 30)").Scan(&promoted))
-	require.True(t, promoted)
-	require.NoError(t, ml.RDS().SetWriter("us-west-2"))
-	if gone {
-		oldWriter.MoveTo(closedPort(t), true) // cut, then refused
-	} else {
-		oldWriter.MoveTo(pgAddr(t, env, env.Replicas()[1], true), true) // demoted: cut, then read-only
-	}
-	movedAt.Store(int64(time.Since(start)))
-	moved.Store(true)
-	time.Sleep(1500 * time.Millisecond)
-	stop.Store(true)
-	wg.Wait()
-
+	run := writeThroughMove(t, c, writers, uniqueID("pm"), "insert into aurora_it (id, g) values ($1, $2)", move)
 	assert.Equal(t, multiregion.Region("us-west-2"), c.WriterRegion(), "the Cluster follows the new writer")
-	var total, failed, maxFail int64
-	counts := ""
-	for g := range writers {
-		total += ok[g].Load()
-		failed += fail[g].Load()
-		maxFail = max(maxFail, fail[g].Load())
-		counts += fmt.Sprintf(" g%d=%d/%d", g, ok[g].Load(), fail[g].Load())
-		assert.LessOrEqual(t, fail[g].Load(), int64(1), "goroutine %d: at most one failed call", g)
-	}
-	require.NotEmpty(t, after, "writes after the move")
+	after := run.after
 	var onPromoted, onOld int
 	require.NoError(t, standbyDB.QueryRowContext(ctx, "select count(*) from aurora_it where id = any($1)", after).Scan(&onPromoted))
 	require.NoError(t, openPG(t, labPG(t, env, env.Writer, true, "aurora-it")).QueryRowContext(ctx, "select count(*) from aurora_it where id = any($1)", after).Scan(&onOld))
 	assert.Equal(t, len(after), onPromoted, "every write after the move is on the promoted server")
 	assert.Zero(t, onOld, "none on the old writer")
-	follow := time.Duration(firstAfter.Load() - movedAt.Load()).Round(time.Millisecond)
 	t.Logf("FIGURE promote-and-move (PostgreSQL, old writer gone: %v): %d goroutines, %d writes ok, %d after the move (all on the promoted standby: %d; on the old writer: %d), "+
 		"%d failed calls, at most %d per goroutine (ok/failed:%s); first write on the new writer %v after the move; %d DescribeGlobalClusters",
-		gone, writers, total, len(after), onPromoted, onOld, failed, maxFail, counts, follow, ml.RDS().Calls("DescribeGlobalClusters"))
+		gone, writers, run.total, len(after), onPromoted, onOld, run.failed, run.maxFail, run.counts, run.follow, ml.RDS().Calls("DescribeGlobalClusters"))
 }

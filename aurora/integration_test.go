@@ -142,20 +142,7 @@ func TestIntegrationLaggingReplicaSkipped(t *testing.T) {
 	_, err = standby.ExecContext(ctx, "select pg_wal_replay_pause()")
 	require.NoError(t, err)
 	t.Cleanup(func() { _, _ = standby.ExecContext(context.Background(), "select pg_wal_replay_resume()") })
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() { // the primary keeps committing, so the paused standby falls behind
-		defer close(done)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-			_, _ = c.ExecContext(ctx, "insert into aurora_it (id) values ($1)", uniqueID("lag-"))
-		}
-	}()
-	defer func() { close(stop); <-done }()
+	defer keepWriting(t, c, "insert into aurora_it (id) values ($1)")()
 	require.Eventually(t, func() bool { return reader() != multiregion.Region(lagging) }, 15*time.Second, 100*time.Millisecond, "the paused standby is skipped")
 	lag, ok = c.Lag(multiregion.Region(lagging))
 	t.Logf("FIGURE paused standby: lag %v (known %v) > MaxLag 1s; reads on %s", lag.Round(time.Millisecond), ok, reader())
