@@ -109,8 +109,7 @@ func ExampleNew_static() {
 			{Region: "us-east-1", Writer: true, DSN: "postgres://app:secret@10.0.0.1:5432/app"},
 			{Region: "eu-west-1", DSN: "postgres://app:secret@10.1.0.1:5432/app"},
 		}
-		o.MaxLag = 2e9 // 2 s
-		o.LagInterval = -1
+		o.LagInterval = -1 // no servers here; with them, set MaxLag too
 	})
 	if err != nil {
 		fmt.Println(err)

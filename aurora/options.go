@@ -181,13 +181,18 @@ type Options struct {
 	ForwardingConsistency string
 
 	// MaxLag is the most replication lag a replica may have and still serve
-	// reads. Lag is measured in the background every LagInterval. Must not be negative.
+	// reads. Lag is measured in the background every LagInterval. Must not
+	// be negative; needs LagInterval not negative.
 	// default: 0 (no bound)
 	MaxLag time.Duration
 
 	// LagInterval is the time between two background rounds that measure
 	// each replica's lag and ask each server whether it is a writer
-	// (pg_is_in_recovery(), @@innodb_read_only). Negative: no measurement.
+	// (pg_is_in_recovery(), @@read_only, @@innodb_read_only): one small
+	// query per region and round, on that region's pool (so each region's
+	// pool keeps a connection open). Negative: no rounds, no lag (MaxLag
+	// must then be 0), no stale-DNS check, and no connection before the
+	// first call.
 	// default: 1s
 	LagInterval time.Duration
 

@@ -38,6 +38,8 @@ func (c *cluster) resolve(_ context.Context) (singlewriter.Source, error) {
 	switch {
 	case o.MaxLag < 0:
 		return nil, bad("MaxLag", o.MaxLag.String(), "must not be negative")
+	case o.MaxLag > 0 && o.LagInterval < 0:
+		return nil, bad("MaxLag", o.MaxLag.String(), "needs the background lag measurement (LagInterval not negative)")
 	case o.ReadYourWritesWindow < 0:
 		return nil, bad("ReadYourWritesWindow", o.ReadYourWritesWindow.String(), "must not be negative")
 	case ids+min(len(o.Members), 1) == 0:

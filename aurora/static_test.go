@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -101,6 +102,9 @@ func TestBadInput(t *testing.T) {
 			o.Engine, o.Members = aurora.PostgreSQL, []aurora.Member{{Region: use1, Writer: true, DSN: pgDSN(addr)}, {Region: "ap-south-1", DSN: pgDSN(addr)}}
 		}, &oe, nil},
 		{"negative MaxLag", func(o *aurora.Options) { o.Engine, o.Members, o.MaxLag = aurora.PostgreSQL, members(true), -1 }, &oe, nil},
+		{"MaxLag without lag measurement", func(o *aurora.Options) {
+			o.Engine, o.Members, o.MaxLag, o.LagInterval = aurora.PostgreSQL, members(true), time.Second, -1
+		}, &oe, nil},
 		{"unknown forwarding mode", func(o *aurora.Options) {
 			o.Engine, o.Members, o.WriteForwarding, o.ForwardingConsistency = aurora.MySQL, members(true), true, aurora.ConsistencyOff
 		}, &oe, nil},
