@@ -105,6 +105,11 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 				Reason: "the control plane's engine has no database/sql driver here (PostgreSQL: pgx; MySQL: go-sql-driver/mysql)"}
 		}
 		c.engine = e
+		if e == MySQL && c.opts.ForwardingConsistency == ConsistencyOff {
+			_ = kit.Close()
+			return nil, &multiregion.OptionError{Field: "ForwardingConsistency", Value: ConsistencyOff,
+				Reason: "Aurora MySQL write forwarding has no OFF mode (EVENTUAL, SESSION or GLOBAL)"}
+		}
 	}
 	if c.tmpl, err = parseDSN(c.engine, c.opts.DSN); err != nil && c.static == nil {
 		_ = kit.Close()
