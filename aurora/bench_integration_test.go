@@ -92,3 +92,38 @@ func BenchmarkRead(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkReaderVsSamePool is BenchmarkReaderVsRaw with the raw side on
+// the very *sql.DB Reader hands out: the same connections and server
+// processes, so that only the adapter's work differs (two pools have two
+// server backends, which a loaded machine schedules unevenly).
+func BenchmarkReaderVsSamePool(b *testing.B) {
+	c, _ := benchCluster(b)
+	ctx := testCtx(b)
+	raw, _, err := c.Reader(ctx)
+	require.NoError(b, err)
+	raw.SetMaxIdleConns(1)
+	raw.SetMaxOpenConns(1) // one connection: one server backend for both sides
+	var v int
+	testutil.RoutedVsRaw(b, func() error {
+		db, _, err := c.Reader(ctx)
+		if err != nil {
+			return err
+		}
+		return db.QueryRowContext(ctx, "select 1").Scan(&v)
+	}, func() error { return raw.QueryRowContext(ctx, "select 1").Scan(&v) })
+}
+
+// BenchmarkQueryRowVsSamePool is BenchmarkReaderVsSamePool for the routed
+// Cluster.QueryRowContext.
+func BenchmarkQueryRowVsSamePool(b *testing.B) {
+	c, _ := benchCluster(b)
+	ctx := testCtx(b)
+	raw, _, err := c.Reader(ctx)
+	require.NoError(b, err)
+	raw.SetMaxIdleConns(1)
+	raw.SetMaxOpenConns(1)
+	var v int
+	testutil.RoutedVsRaw(b, func() error { return c.QueryRowContext(ctx, "select 1").Scan(&v) },
+		func() error { return raw.QueryRowContext(ctx, "select 1").Scan(&v) })
+}
