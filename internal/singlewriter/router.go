@@ -101,6 +101,25 @@ func (rt *Router[C]) readCall(op string, pin multiregion.Region, ro multiregion.
 		Exclude: ro.Exclude, Prefer: ro.Prefer, Hedge: ro.Hedge}
 }
 
+// PickRead returns the nearest healthy reader within ro and its client,
+// without running a call: for adapters that hand out a region's client
+// (aurora's Reader). A client that cannot be built fails over as a read
+// does; no latency sample is taken, since nothing went over the network.
+func (rt *Router[C]) PickRead(ctx context.Context, op string, pin multiregion.Region, ro multiregion.ResolvedRead) (multiregion.Region, C, error) {
+	var c C
+	if err := rt.kit.Err(); err != nil {
+		return "", c, err
+	}
+	call := rt.readCall(op, pin, ro)
+	call.NoLatency, call.Hedge = true, multiregion.HedgeOff
+	r, err := rt.loop.Run(ctx, call, func(ctx context.Context, a *route.Attempt) error {
+		var err error
+		c, err = rt.kit.Client(ctx, a.Region)
+		return err
+	})
+	return r, c, err
+}
+
 // Hedged reports whether a read with mode would be hedged (ReadValue).
 func (rt *Router[C]) Hedged(mode multiregion.HedgeMode) bool {
 	return rt.loop.Hedged(route.Call{Kind: route.Read, Hedge: mode})

@@ -186,3 +186,27 @@ func TestRouterRegionalFailureOfTheWriterFollowsAMove(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, euw1, tried[len(tried)-1], "the failed write did not reload the topology for the next one")
 }
+
+// TestRouterPickReadHandsOutTheClient: PickRead returns the nearest
+// reader's client without a call and without a latency sample (nothing
+// went over the network), honors a pin, and fails after Close.
+func TestRouterPickReadHandsOutTheClient(t *testing.T) {
+	e := newEnv(t)
+	rt, st := newRouter(t, e)
+	ctx := testCtx(t)
+	st.Observe(usw2, 50*time.Millisecond, nil)
+	before, _ := st.Status().Region(usw2)
+	r, c, err := rt.PickRead(ctx, "fake.Reader", usw2, multiregion.ResolvedRead{})
+	require.NoError(t, err)
+	assert.Equal(t, usw2, r)
+	assert.Equal(t, usw2, c.Region, "the region's own client")
+	after, _ := st.Status().Region(usw2)
+	assert.Equal(t, before.Latency, after.Latency, "no latency sample for a pick")
+
+	r, c, err = rt.PickRead(ctx, "fake.Reader", "", multiregion.ResolvedRead{})
+	require.NoError(t, err)
+	assert.Equal(t, r, c.Region)
+	require.NoError(t, e.kit.Close())
+	_, _, err = rt.PickRead(ctx, "fake.Reader", "", multiregion.ResolvedRead{})
+	assert.ErrorIs(t, err, multiregion.ErrClosed)
+}

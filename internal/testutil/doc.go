@@ -5,7 +5,9 @@
 //   - the planted-secret check (Planted, PlantedIn, Logger, Record,
 //     NoSecrets): the adapters' suites plant one known secret in every
 //     credential, password and DSN, log everything at Debug into one
-//     capture, and fail in TestMain if any line shows the secret.
+//     capture, and fail in TestMain if any line shows the secret;
+//   - the lab's promotion helpers: StartPGStandby (a hot standby of the
+//     test's own, to promote) and MovingProxy (a name whose address moves).
 //
 // The in-process regional endpoints, the fake clock, the CreateTable
 // helpers and the DynamoDB global-table emulator are public, so that

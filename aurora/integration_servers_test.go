@@ -1,0 +1,33 @@
+//go:build integration
+
+package aurora_test
+
+import (
+	"fmt"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/regionkit/multiregion/internal/lab"
+	"github.com/regionkit/multiregion/internal/testutil"
+)
+
+// startStandby starts a hot standby of the lab's primary of the test's
+// own (testutil.StartPGStandby), so that no test promotes the lab's, and
+// returns its host:port once it accepts connections in recovery.
+func startStandby(t *testing.T, env *lab.Env) string {
+	t.Helper()
+	r, err := env.Region(env.Writer)
+	require.NoError(t, err)
+	primary, err := url.Parse(r.Direct.Postgres)
+	require.NoError(t, err)
+	addr, _, logs := testutil.StartPGStandby(t, primary.Hostname(), primary.Port())
+	db := openPG(t, fmt.Sprintf("postgres://postgres@%s/lab?sslmode=disable", addr))
+	require.Eventually(t, func() bool {
+		var rec bool
+		return db.QueryRowContext(testCtx(t), "select pg_is_in_recovery()").Scan(&rec) == nil && rec
+	}, 30*time.Second, 50*time.Millisecond, "the standby accepts connections in recovery; log:\n%s", logs.String())
+	return addr
+}
