@@ -20,14 +20,19 @@ func TestS3_V1RulesTagsPriorityAndPairDelay(t *testing.T) {
 	b := meshBuckets(t, lab)
 	east, bucket := c["us-east-1"], b["us-east-1"]
 
-	// V1 schema: rule-level Prefix, delete markers always replicated.
+	// V1 schema: rule-level Prefix, delete markers always replicated; the
+	// copy takes the destination's storage class.
 	_, err := east.PutBucketReplication(ctx, &s3.PutBucketReplicationInput{Bucket: aws.String(bucket),
 		ReplicationConfiguration: &s3types.ReplicationConfiguration{Role: aws.String(testRole), Rules: []s3types.ReplicationRule{{
 			ID: aws.String("v1"), Prefix: aws.String("logs/"), Status: s3types.ReplicationRuleStatusEnabled,
-			Destination: &s3types.Destination{Bucket: aws.String("arn:aws:s3:::" + b["eu-west-1"])},
+			Destination: &s3types.Destination{Bucket: aws.String("arn:aws:s3:::" + b["eu-west-1"]), StorageClass: s3types.StorageClassStandardIa},
 		}}}})
 	require.NoError(t, err)
 	s3Put(t, east, bucket, "logs/1", "x")
+	require.NoError(t, s3h.Quiesce(ctx))
+	rh, err := c["eu-west-1"].HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b["eu-west-1"]), Key: aws.String("logs/1")})
+	require.NoError(t, err)
+	assert.Equal(t, s3types.StorageClassStandardIa, rh.StorageClass)
 	_, err = east.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("logs/1")})
 	require.NoError(t, err)
 	require.NoError(t, s3h.Quiesce(ctx))
