@@ -86,9 +86,25 @@
 //     DescribeGlobalClusters calls, so that waiting for the new writer is
 //     tested.
 //   - WithDocDB: the same API's DocumentDB global cluster (handle Lab.DocDB).
+//   - WithS3: S3 with regional, versioned buckets (gofakes3 on the wire,
+//     versions and replication of s3replica) and Cross-Region Replication
+//     as PutBucketReplication configures it: asynchronous after
+//     S3Options.ReplicationDelay, rule by rule (prefix, delete markers),
+//     PENDING then COMPLETED (or FAILED) on the source, REPLICA on the
+//     copy, same version id and LastModified. Replicas are not replicated
+//     again. Its handle, Lab.S3, creates buckets, holds or releases
+//     replication (PauseReplication, ResumeReplication, Quiesce,
+//     SetReplicationDelay, SetPairDelay, SetReplicationFailure) and reports
+//     the ground truth: Latest per region, Diverged, DivergedKeys,
+//     Replications; WriteInventory delivers S3 Inventory CSV reports.
+//     Build S3 clients with s3.NewFromConfig(mr.Config(region)); the
+//     endpoint is path-style (o.UsePathStyle = true is harmless). A
+//     Multi-Region Access Point (CreateMultiRegionAccessPoint) routes to
+//     the nearest reachable route at the highest dial; the real s3control
+//     client reads and changes its routes (Get/SubmitMultiRegionAccessPointRoutes)
+//     with S3ControlEndpointResolver, and S3 clients address its ARN with
+//     MRAPEndpointResolver (the SDK signs SigV4A).
 //   - WithHandler: a fake of your own behind the same switches.
-//
-// The S3 adapter will add its store the same way.
 //
 // # Wiring a Client
 //
@@ -119,10 +135,11 @@
 //
 // # Concurrency
 //
-// Lab, Endpoint, DynamoDB, ElastiCache, DocDB, RDS and FakeClock are safe
-// for concurrent use by multiple goroutines: a test may flip a region's
-// switches while its service is calling. Option, DynamoDBOptions,
+// Lab, Endpoint, DynamoDB, ElastiCache, DocDB, RDS, S3 and FakeClock are
+// safe for concurrent use by multiple goroutines: a test may flip a
+// region's switches while its service is calling. Option, DynamoDBOptions,
 // ElastiCacheOptions, DocDBOptions, RDSOptions, RDSMember, RDSOperation,
-// KeyAttribute and WriteRecord are plain values, and OptionError is
-// immutable once returned.
+// S3Options, S3Version, S3Route, S3InventoryManifest, KeyAttribute and
+// WriteRecord are plain values, and OptionError is immutable once
+// returned.
 package multiregiontest
