@@ -203,4 +203,3 @@ func compareRules(bd *BucketDrift, want, got []types.ReplicationRule) {
 	}
 	slices.Sort(bd.Extra)
 }
-
