@@ -71,8 +71,9 @@ func (p *Plan) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
-// pruned is v as generic JSON without null, empty or zero-value members
-// (the SDK's types are pointers throughout, and print nulls otherwise).
+// pruned is v as generic JSON without null or empty members (the SDK's
+// types are pointers throughout, and print nulls otherwise), except an
+// empty Prefix, which is what makes a rule's Filter match every key.
 func pruned(v any) (any, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -92,6 +93,9 @@ func prune(v any) (any, bool) {
 		return nil, false
 	case map[string]any:
 		for k, e := range x {
+			if k == "Prefix" && e == "" {
+				continue // the V2 schema's match-all filter: "Filter": {"Prefix": ""}
+			}
 			if pe, keep := prune(e); keep {
 				x[k] = pe
 			} else {
