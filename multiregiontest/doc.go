@@ -57,10 +57,22 @@
 //     awsJson1_0), on endpoints of its own, five by default, each with the
 //     same fault switches. Its handle, Lab.RoutingControls, flips controls
 //     (SetState) and gives the Client's options (Options, Endpoints).
+//   - WithS3: S3 with regional, versioned buckets (gofakes3 on the wire,
+//     versions and replication of s3replica) and Cross-Region Replication
+//     as PutBucketReplication configures it: asynchronous after
+//     S3Options.ReplicationDelay, rule by rule (prefix, delete markers),
+//     PENDING then COMPLETED (or FAILED) on the source, REPLICA on the
+//     copy, same version id and LastModified. Replicas are not replicated
+//     again. Its handle, Lab.S3, creates buckets, holds or releases
+//     replication (PauseReplication, ResumeReplication, Quiesce,
+//     SetReplicationDelay, SetPairDelay, SetReplicationFailure) and reports
+//     the ground truth: Latest per region, Diverged, DivergedKeys,
+//     Replications. Build S3 clients path-style:
+//     s3.NewFromConfig(mr.Config(region), func(o *s3.Options) { o.UsePathStyle = true }).
 //   - WithHandler: a fake of your own behind the same switches.
 //
-// The Aurora / RDS, DocumentDB and S3 adapters will add their stores
-// (control-plane mocks) the same way, one option each.
+// The Aurora / RDS and DocumentDB adapters add their stores (control-plane
+// mocks) the same way, one option each.
 //
 // # Wiring a Client
 //
@@ -91,9 +103,9 @@
 //
 // # Concurrency
 //
-// Lab, Endpoint, DynamoDB, ElastiCache and FakeClock are safe for concurrent use by
+// Lab, Endpoint, DynamoDB, ElastiCache, S3 and FakeClock are safe for concurrent use by
 // multiple goroutines: a test may flip a region's switches while its
-// service is calling. Option, DynamoDBOptions, ElastiCacheOptions, KeyAttribute and
+// service is calling. Option, DynamoDBOptions, ElastiCacheOptions, S3Options, S3Version, KeyAttribute and
 // WriteRecord are plain values, and OptionError is immutable once
 // returned.
 package multiregiontest

@@ -171,6 +171,14 @@ func (e *Endpoint) Requests() int64 {
 	return e.requests
 }
 
+// reachable reports whether a request would be served: up and not
+// black-holed.
+func (e *Endpoint) reachable() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.srv != nil && e.blackhole == nil
+}
+
 // Down stops accepting connections and cuts the open ones, as a region
 // outage looks to a client: connection refused or reset.
 func (e *Endpoint) Down() {

@@ -84,6 +84,11 @@ func New[R ~string](regions []R, opts ...Option) (*Lab, error) {
 		l.order = append(l.order, r)
 		l.byName[r] = ep
 	}
+	for _, s := range l.stores {
+		if w, ok := s.(endpointWatcher); ok {
+			w.watch(l.Endpoint)
+		}
+	}
 	if c.arcRegions != nil {
 		// Seeded after the regions', so adding the cluster changes no region's faults.
 		rc, err := newRoutingControls(names, c.arcRegions, c.seed+uint64(len(names)))

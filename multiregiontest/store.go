@@ -35,6 +35,13 @@ type store interface {
 	close()
 }
 
+// endpointWatcher is a store that needs the lab's endpoints once they
+// serve (S3's replication waits while its destination region is down).
+// The lab calls watch once, before New returns.
+type endpointWatcher interface {
+	watch(lookup func(region string) *Endpoint)
+}
+
 // fault is a kind of injected failure.
 type fault int
 
