@@ -9,7 +9,9 @@
 // writer wins discarded, surfaced as a conflict. Last, the cache adapter on
 // an ElastiCache Global Datastore (the lab's control-plane mock, in-process
 // Valkey servers): writes on the primary only, reads from the nearest
-// region, a failover the writes follow.
+// region, a failover the writes follow. And the S3 mesh: a bucket per
+// region replicating to every other, a read falling back while an object
+// replicates.
 //
 //	go run ./examples/quickstart
 package main
@@ -50,6 +52,7 @@ func run(ctx context.Context, out io.Writer) error {
 	lab, err := multiregiontest.New(regions,
 		cacheServers.option(),
 		docdbOption("us-east-1"),
+		s3Option(),
 		multiregiontest.WithDynamoDB(func(o *multiregiontest.DynamoDBOptions) { o.ReplicationDelay = 100 * time.Millisecond }),
 		multiregiontest.WithLatency("us-east-1", 10*time.Millisecond),
 		multiregiontest.WithLatency("us-west-2", 70*time.Millisecond),
@@ -158,7 +161,11 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(out)
-	return docdbDemo(ctx, out, mr)
+	if err := docdbDemo(ctx, out, mr); err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	return s3Demo(ctx, out, lab, mr)
 }
 
 // waitForNearest polls Nearest until ok accepts it.
