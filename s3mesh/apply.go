@@ -41,27 +41,30 @@ func (m *Mesh) Apply(ctx context.Context) error {
 		return err
 	}
 	ae := &ApplyError{}
-	for _, b := range m.plan.Buckets {
-		err := m.pinned(ctx, op, route.IdempotentWrite, b.Region, func(ctx context.Context, api API) error {
+	steps := []struct {
+		name string
+		done *[]string
+		send func(ctx context.Context, api API, b *BucketPlan) error
+	}{
+		{"versioning", &ae.Versioned, func(ctx context.Context, api API, b *BucketPlan) error {
 			_, err := api.PutBucketVersioning(ctx, b.Versioning)
 			return err
-		})
-		if err != nil {
-			ae.Step, ae.Region, ae.Bucket, ae.Err = "versioning", b.Region, b.Bucket, m.closedErr(err)
-			return ae
-		}
-		ae.Versioned = append(ae.Versioned, b.Bucket)
-	}
-	for _, b := range m.plan.Buckets {
-		err := m.pinned(ctx, op, route.IdempotentWrite, b.Region, func(ctx context.Context, api API) error {
+		}},
+		{"replication", &ae.Configured, func(ctx context.Context, api API, b *BucketPlan) error {
 			_, err := api.PutBucketReplication(ctx, b.Replication)
 			return err
-		})
-		if err != nil {
-			ae.Step, ae.Region, ae.Bucket, ae.Err = "replication", b.Region, b.Bucket, m.closedErr(err)
-			return ae
+		}},
+	}
+	for _, st := range steps { // every bucket's versioning before any configuration
+		for i := range m.plan.Buckets {
+			b := &m.plan.Buckets[i]
+			err := m.pinned(ctx, op, route.IdempotentWrite, b.Region, func(ctx context.Context, api API) error { return st.send(ctx, api, b) })
+			if err != nil {
+				ae.Step, ae.Region, ae.Bucket, ae.Err = st.name, b.Region, b.Bucket, m.closedErr(err)
+				return ae
+			}
+			*st.done = append(*st.done, b.Bucket)
 		}
-		ae.Configured = append(ae.Configured, b.Bucket)
 	}
 	return nil
 }

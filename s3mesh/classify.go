@@ -47,6 +47,9 @@ func classify(_ context.Context, err error) route.Class {
 			return route.Throttled
 		}
 		var re *smithyhttp.ResponseError
+		if apiErr.ErrorCode() == "NotImplemented" || errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotImplemented {
+			return route.Caller // the same answer in every region: not a failure of this one
+		}
 		if errors.As(err, &re) && (re.HTTPStatusCode() == http.StatusServiceUnavailable || re.HTTPStatusCode() == http.StatusTooManyRequests) {
 			return route.Throttled
 		}

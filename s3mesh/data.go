@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/regionkit/multiregion"
@@ -82,10 +83,9 @@ func (m *Mesh) Get(ctx context.Context, key string, optFns ...func(*CallOptions)
 		if err != nil {
 			return nil, notHereOrErr(err)
 		}
-		return &Object{Key: key, Region: a.Region, Bucket: m.buckets[a.Region], VersionID: aws.ToString(out.VersionId),
-			ReplicationStatus: replicationStatus(string(out.ReplicationStatus)), ETag: aws.ToString(out.ETag),
-			ContentType: aws.ToString(out.ContentType), ContentLength: aws.ToInt64(out.ContentLength),
-			LastModified: aws.ToTime(out.LastModified), Metadata: out.Metadata, Body: out.Body}, nil
+		o := m.object(key, a.Region, objectHeaders{out.VersionId, out.ReplicationStatus, out.ETag, out.ContentType, out.ContentLength, out.LastModified, out.Metadata})
+		o.Body = out.Body
+		return o, nil
 	})
 	return m.objectResult(op, key, co, obj, err)
 }
@@ -103,12 +103,27 @@ func (m *Mesh) Head(ctx context.Context, key string, optFns ...func(*CallOptions
 		if err != nil {
 			return nil, notHereOrErr(err)
 		}
-		return &Object{Key: key, Region: a.Region, Bucket: m.buckets[a.Region], VersionID: aws.ToString(out.VersionId),
-			ReplicationStatus: replicationStatus(string(out.ReplicationStatus)), ETag: aws.ToString(out.ETag),
-			ContentType: aws.ToString(out.ContentType), ContentLength: aws.ToInt64(out.ContentLength),
-			LastModified: aws.ToTime(out.LastModified), Metadata: out.Metadata}, nil
+		return m.object(key, a.Region, objectHeaders{out.VersionId, out.ReplicationStatus, out.ETag, out.ContentType, out.ContentLength, out.LastModified, out.Metadata}), nil
 	})
 	return m.objectResult(op, key, co, obj, err)
+}
+
+// objectHeaders are the response headers GetObject and HeadObject share.
+type objectHeaders struct {
+	versionID   *string
+	status      types.ReplicationStatus
+	etag, ctype *string
+	length      *int64
+	modified    *time.Time
+	meta        map[string]string
+}
+
+// object is the Object of a GetObject or HeadObject answer in r.
+func (m *Mesh) object(key string, r multiregion.Region, h objectHeaders) *Object {
+	return &Object{Key: key, Region: r, Bucket: m.buckets[r], VersionID: aws.ToString(h.versionID),
+		ReplicationStatus: replicationStatus(string(h.status)), ETag: aws.ToString(h.etag),
+		ContentType: aws.ToString(h.ctype), ContentLength: aws.ToInt64(h.length),
+		LastModified: aws.ToTime(h.modified), Metadata: h.meta}
 }
 
 // objectResult finishes a Get or Head: the typed not-found, FAILED.

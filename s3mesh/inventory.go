@@ -173,22 +173,11 @@ type inventoryColumns struct {
 
 func schemaColumns(schema string) (inventoryColumns, error) {
 	c := inventoryColumns{key: -1, version: -1, latest: -1, marker: -1, modified: -1, size: -1, etag: -1}
+	byName := map[string]*int{"Key": &c.key, "VersionId": &c.version, "IsLatest": &c.latest, "IsDeleteMarker": &c.marker,
+		"LastModifiedDate": &c.modified, "Size": &c.size, "ETag": &c.etag}
 	for i, f := range strings.Split(schema, ",") {
-		switch strings.TrimSpace(f) {
-		case "Key":
-			c.key = i
-		case "VersionId":
-			c.version = i
-		case "IsLatest":
-			c.latest = i
-		case "IsDeleteMarker":
-			c.marker = i
-		case "LastModifiedDate":
-			c.modified = i
-		case "Size":
-			c.size = i
-		case "ETag":
-			c.etag = i
+		if p, ok := byName[strings.TrimSpace(f)]; ok {
+			*p = i
 		}
 	}
 	if c.key < 0 || c.version < 0 || c.latest < 0 || c.marker < 0 || c.modified < 0 {

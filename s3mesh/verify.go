@@ -80,7 +80,9 @@ type RuleSettings struct {
 
 // settingsOf reads the compared settings of a rule.
 func settingsOf(r types.ReplicationRule) RuleSettings {
-	s := RuleSettings{Priority: aws.ToInt32(r.Priority), Enabled: r.Status == types.ReplicationRuleStatusEnabled, Prefix: aws.ToString(r.Prefix)}
+	s := RuleSettings{Priority: aws.ToInt32(r.Priority), Enabled: r.Status == types.ReplicationRuleStatusEnabled}
+	//lint:ignore SA1019 a V1 rule made by hand carries its prefix here, and must read as changed
+	s.Prefix = aws.ToString(r.Prefix)
 	tags := map[string]string{}
 	if f := r.Filter; f != nil {
 		if f.Prefix != nil {
