@@ -49,9 +49,11 @@ type S3Options struct {
 // the region whose endpoint created it; another region's endpoint answers
 // it with 301 PermanentRedirect), versioning, and Cross-Region Replication
 // as configured by PutBucketReplication, asynchronous, rule by rule, with
-// the x-amz-replication-status S3 sets. The endpoint speaks path-style
-// requests: build clients with
-// s3.NewFromConfig(mr.Config(region), func(o *s3.Options) { o.UsePathStyle = true }).
+// the x-amz-replication-status S3 sets. Lab.Options points the S3 service
+// of each region at its endpoint, so s3.NewFromConfig(mr.Config(region))
+// reaches it. The endpoint serves path-style requests (/bucket/key): the
+// SDK's endpoint rules address a bucket path-style on an IP endpoint such
+// as the lab's, and setting s3.Options.UsePathStyle says so explicitly.
 // Lab.S3 holds the switches and the ground truth.
 func WithS3(fns ...func(*S3Options)) Option {
 	var o S3Options

@@ -130,3 +130,35 @@ func (s *S3) Diverged(bucketsByRegion map[string]string, key string) bool {
 func (s *S3) DivergedKeys(bucketsByRegion map[string]string, prefix string) []string {
 	return s.w.DivergedKeys(bucketsByRegion, prefix)
 }
+
+// S3 Inventory fixtures.
+type (
+	// S3InventoryFormat is an S3 Inventory report format.
+	S3InventoryFormat = s3replica.InventoryFormat
+	// S3InventoryManifest is the manifest.json of a report.
+	S3InventoryManifest = s3replica.Manifest
+)
+
+// S3InventoryCSV is the format WriteInventory writes; ORC and Parquet are
+// refused with an error matching ErrS3InventoryFormat.
+const S3InventoryCSV = s3replica.InventoryCSV
+
+// S3InventorySchema is the fileSchema of the reports WriteInventory writes.
+const S3InventorySchema = s3replica.InventorySchema
+
+// ErrS3InventoryFormat is matched by WriteInventory's error for a format
+// other than CSV.
+var ErrS3InventoryFormat = s3replica.ErrInventoryFormat
+
+// WriteInventory delivers into destBucket (any region) what S3 Inventory
+// delivers for sourceBucket (in region), with every version
+// (IncludedObjectVersions All): gzip CSV data files with the columns of
+// S3InventorySchema under <prefix>/<source>/multiregiontest/data/, and
+// <prefix>/<source>/multiregiontest/<YYYY-MM-DDTHH-MMZ>/manifest.json
+// (sourceBucket, destinationBucket ARN, fileFormat, fileSchema, files
+// with key, size and MD5checksum) plus manifest.checksum. A reader with
+// the real S3 client consumes it as it would from AWS. It returns the
+// manifest's key. Keys in the CSV are URL-encoded.
+func (s *S3) WriteInventory(ctx context.Context, region, sourceBucket, destBucket, prefix string, format S3InventoryFormat) (string, error) {
+	return s.w.WriteInventory(ctx, region, sourceBucket, destBucket, prefix, format)
+}
