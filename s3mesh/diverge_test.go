@@ -221,10 +221,10 @@ func checkAll(t testing.TB, ctx context.Context, m *s3mesh.Mesh, keys []string) 
 	return out
 }
 
-// forEach runs fn over items, 16 at a time.
+// forEach runs fn over items, 64 at a time.
 func forEach(t testing.TB, items []string, fn func(string) error) {
 	t.Helper()
-	sem := make(chan struct{}, 16)
+	sem := make(chan struct{}, 64)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error

@@ -17,6 +17,8 @@ import (
 
 // Version is the latest version of a key in one region.
 type Version struct {
+	// Region is the region whose latest version this is, not necessarily
+	// where it was written (a replica keeps its version id).
 	Region    multiregion.Region
 	VersionID string
 	ETag      string
