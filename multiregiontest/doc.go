@@ -67,8 +67,14 @@
 //     replication (PauseReplication, ResumeReplication, Quiesce,
 //     SetReplicationDelay, SetPairDelay, SetReplicationFailure) and reports
 //     the ground truth: Latest per region, Diverged, DivergedKeys,
-//     Replications. Build S3 clients path-style:
-//     s3.NewFromConfig(mr.Config(region), func(o *s3.Options) { o.UsePathStyle = true }).
+//     Replications; WriteInventory delivers S3 Inventory CSV reports.
+//     Build S3 clients with s3.NewFromConfig(mr.Config(region)); the
+//     endpoint is path-style (o.UsePathStyle = true is harmless). A
+//     Multi-Region Access Point (CreateMultiRegionAccessPoint) routes to
+//     the nearest reachable route at the highest dial; the real s3control
+//     client reads and changes its routes (Get/SubmitMultiRegionAccessPointRoutes)
+//     with S3ControlEndpointResolver, and S3 clients address its ARN with
+//     MRAPEndpointResolver (the SDK signs SigV4A).
 //   - WithHandler: a fake of your own behind the same switches.
 //
 // The Aurora / RDS and DocumentDB adapters add their stores (control-plane

@@ -10,6 +10,11 @@ import (
 	"github.com/regionkit/multiregion/multiregiontest/s3replica"
 )
 
+// ServiceS3Control is the SDK service ID of S3 Control, whose Multi-Region
+// Access Point routes API the lab's S3 serves; Lab.Options points it at
+// every region's endpoint.
+const ServiceS3Control = "S3 Control"
+
 // S3Pair is a directed pair of regions (replication From a source bucket's
 // region To a destination bucket's).
 type S3Pair = s3replica.Pair
@@ -39,6 +44,10 @@ type S3Options struct {
 	// RetryInterval is how often such a copy is retried.
 	// default: 20ms
 	RetryInterval time.Duration
+	// MRAPRouteDelay is how long a SubmitMultiRegionAccessPointRoutes
+	// takes to come into effect (AWS: up to 2 minutes).
+	// default: 0
+	MRAPRouteDelay time.Duration
 	// InventoryRowsPerFile is the number of rows per S3 Inventory data
 	// file that S3.WriteInventory writes.
 	// default: 10000
@@ -91,7 +100,8 @@ func (s *s3Store) start(regions []string) error {
 	w, err := s3replica.New(s3replica.Options{
 		Regions: regions, ReplicationDelay: o.ReplicationDelay, PairDelays: o.PairDelays,
 		ReorderJitter: o.ReorderJitter, Seed: o.Seed, FailAfter: o.FailAfter, RetryInterval: o.RetryInterval,
-		InventoryRowsPerFile: o.InventoryRowsPerFile, IsUp: s.reachable,
+		InventoryRowsPerFile: o.InventoryRowsPerFile, IsUp: s.reachable, Latency: s.latency,
+		MRAPRouteDelay: o.MRAPRouteDelay,
 	})
 	if err != nil {
 		return err
@@ -112,6 +122,17 @@ func (s *s3Store) reachable(region string) bool {
 	return true
 }
 
+// latency is region's configured latency, which a Multi-Region Access
+// Point ranks its routes by.
+func (s *s3Store) latency(region string) time.Duration {
+	if f := s.lookup.Load(); f != nil {
+		if ep := (*f)(region); ep != nil {
+			return ep.Latency()
+		}
+	}
+	return 0
+}
+
 func (s *s3Store) watch(lookup func(string) *Endpoint) { s.lookup.Store(&lookup) }
 
 // claims takes the requests signed for the s3 service (SigV4 or SigV4A,
@@ -125,7 +146,7 @@ func (s *s3Store) claims(r *http.Request) bool {
 func (s *s3Store) handler(region string) http.Handler { return s.world.Handler(region) }
 
 func (s *s3Store) endpoints(base string) map[string]string {
-	return map[string]string{multiregion.ServiceS3: base}
+	return map[string]string{multiregion.ServiceS3: base, ServiceS3Control: base}
 }
 
 // writeFault answers as S3 does: 500 InternalError or 503 SlowDown.

@@ -30,10 +30,17 @@ const maxConfigBytes = 2 << 20
 // wrong or lacks: ?replication (which gofakes3 routes to CreateBucket and
 // ListObjects), CreateBucket's location constraint and global names,
 // CopyObject of a version, HeadObject of a version, ?location, and a
-// bucket of another region (301 PermanentRedirect, as S3 answers).
+// bucket of another region (301 PermanentRedirect, as S3 answers). It
+// also serves Multi-Region Access Points (mrap_http.go).
 func (w *World) Handler(region string) http.Handler {
 	fake := gofakes3.New(&backend{w: w, region: region}, gofakes3.WithLogger(gofakes3.DiscardLog()))
-	return &handler{w: w, region: region, fake: fake.Server()}
+	h := &handler{w: w, region: region, fake: fake.Server()}
+	w.mu.Lock()
+	if w.routers[region] == nil {
+		w.routers[region] = h
+	}
+	w.mu.Unlock()
+	return h
 }
 
 type handler struct {
@@ -46,9 +53,12 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if r.Body == nil { // a client-side request served in memory
 		r.Body = http.NoBody
 	}
+	rw.Header().Set("Server", "AmazonS3")
+	if h.mrapHandler(rw, r) {
+		return
+	}
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	q := r.URL.Query()
-	rw.Header().Set("Server", "AmazonS3")
 	if bucket != "" {
 		if owner := h.w.Owner(bucket); owner != "" && owner != h.region {
 			if r.Method == http.MethodPut && key == "" && len(q) == 0 {

@@ -41,6 +41,14 @@ type Options struct {
 	// into a region that is not waits (see FailAfter).
 	// default: every region is always up
 	IsUp func(region string) bool
+	// Latency reports a region's latency; a Multi-Region Access Point
+	// sends a request to the active route with the lowest.
+	// default: 0 everywhere (ties go to the first region by name)
+	Latency func(region string) time.Duration
+	// MRAPRouteDelay is how long a SubmitMultiRegionAccessPointRoutes takes
+	// to come into effect (AWS: up to 2 minutes).
+	// default: 0
+	MRAPRouteDelay time.Duration
 	// InventoryRowsPerFile is how many rows an inventory data file holds
 	// before WriteInventory starts another.
 	// default: 10000
@@ -59,7 +67,7 @@ func resolveOptions(o Options) (Options, error) {
 	if len(o.Regions) == 0 {
 		return o, &OptionsError{Field: "Regions", Reason: "at least one region is required"}
 	}
-	if o.ReplicationDelay < 0 || o.ReorderJitter < 0 || o.FailAfter < 0 || o.RetryInterval < 0 {
+	if o.ReplicationDelay < 0 || o.ReorderJitter < 0 || o.FailAfter < 0 || o.RetryInterval < 0 || o.MRAPRouteDelay < 0 {
 		return o, &OptionsError{Field: "durations", Reason: "negative duration"}
 	}
 	for p, d := range o.PairDelays {
@@ -78,6 +86,9 @@ func resolveOptions(o Options) (Options, error) {
 	}
 	if o.IsUp == nil {
 		o.IsUp = func(string) bool { return true }
+	}
+	if o.Latency == nil {
+		o.Latency = func(string) time.Duration { return 0 }
 	}
 	if o.InventoryRowsPerFile <= 0 {
 		o.InventoryRowsPerFile = 10000

@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"errors"
 	"math/rand/v2"
+	"net/http"
 	"sort"
 	"sync"
 	"time"
@@ -85,8 +86,10 @@ type World struct {
 
 	mu      sync.Mutex
 	regions map[string]bool
-	buckets map[string]*bucket // by name, whatever the region
-	rnd     *rand.Rand         // version ids, jitter
+	buckets map[string]*bucket      // by name, whatever the region
+	mraps   map[string]*mrap        // by alias
+	routers map[string]http.Handler // each region's handler, for MRAP requests
+	rnd     *rand.Rand              // version ids, jitter
 	eng     engine
 	closed  bool
 
@@ -104,6 +107,8 @@ func New(opts Options) (*World, error) {
 		opts:    o,
 		regions: map[string]bool{},
 		buckets: map[string]*bucket{},
+		mraps:   map[string]*mrap{},
+		routers: map[string]http.Handler{},
 		rnd:     rand.New(rand.NewPCG(o.Seed, 0x7333)),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
