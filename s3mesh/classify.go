@@ -62,7 +62,14 @@ func classify(_ context.Context, err error) route.Class {
 	if errors.As(err, &op) && op.Op == "dial" || errors.Is(err, syscall.ECONNREFUSED) {
 		return route.NotApplied // never connected: nothing was sent
 	}
-	return route.Unknown // reset, EOF, timeout: the request may have arrived
+	var send *smithyhttp.RequestSendError
+	var de *smithy.DeserializationError
+	if !errors.As(err, &send) && !errors.As(err, &de) && errors.As(err, new(*smithy.OperationError)) {
+		// The SDK failed before sending (endpoint rules, signing,
+		// serialization): this client's setup, the same in every region.
+		return route.Caller
+	}
+	return route.Unknown // reset, EOF, timeout, a garbled answer: the request may have arrived
 }
 
 // isNotFound reports S3's 404 for a key or version: NoSuchKey and
@@ -104,6 +111,8 @@ func (m *Mesh) final(op string, r multiregion.Region, c route.Class, err error) 
 		return &NotFoundError{Op: op, Err: nh.err}
 	case errors.As(err, &dm):
 		return &NotFoundError{Op: op, Regions: []multiregion.Region{r}, DeleteMarker: true, Err: dm.err}
+	case c == route.Caller && isNotFound(err):
+		return &NotFoundError{Op: op, Regions: []multiregion.Region{r}, Err: err}
 	case c == route.Caller:
 		return &OpError{Op: op, Region: r, Bucket: m.buckets[r], Err: err}
 	}

@@ -39,19 +39,21 @@ func (m *Mesh) Put(ctx context.Context, key string, body io.ReadSeeker, optFns .
 			return &InputError{Op: op, Field: "body", Reason: "cannot rewind", Err: err}
 		}
 		out, err := m.clients[a.Region].PutObject(ctx, &s3.PutObjectInput{
-			Bucket: aws.String(m.buckets[a.Region]), Key: aws.String(key), Body: body,
+			Bucket: m.target(a.Region, co), Key: aws.String(key), Body: body,
 			ContentType: nonEmpty(co.ContentType), Metadata: co.Metadata,
-		})
+		}, mrapOpts(co)...)
 		if err != nil {
 			return err
 		}
-		res = &PutResult{Region: a.Region, Bucket: m.buckets[a.Region], VersionID: aws.ToString(out.VersionId), ETag: aws.ToString(out.ETag)}
+		res = &PutResult{Region: m.servedBy(a.Region, co), Bucket: aws.ToString(m.target(a.Region, co)), VersionID: aws.ToString(out.VersionId), ETag: aws.ToString(out.ETag)}
 		return nil
 	})
 	if err != nil {
 		return nil, m.closedErr(err)
 	}
-	m.ryw.record(key, r, time.Now())
+	if !co.ViaMRAP {
+		m.ryw.record(key, r, time.Now())
+	}
 	return res, nil
 }
 
@@ -79,11 +81,11 @@ func (m *Mesh) Get(ctx context.Context, key string, optFns ...func(*CallOptions)
 		}
 	}
 	obj, _, err := route.RunValue(ctx, m.loop, m.call(op, route.Read, co, m.ryw.prefer(key, time.Now())), func(ctx context.Context, a *route.Attempt) (*Object, error) {
-		out, err := m.clients[a.Region].GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(m.buckets[a.Region]), Key: aws.String(key), VersionId: versionPtr(co.VersionID)})
+		out, err := m.clients[a.Region].GetObject(ctx, &s3.GetObjectInput{Bucket: m.target(a.Region, co), Key: aws.String(key), VersionId: versionPtr(co.VersionID)}, mrapOpts(co)...)
 		if err != nil {
-			return nil, notHereOrErr(err)
+			return nil, m.notHereOrErr(err, co)
 		}
-		o := m.object(key, a.Region, objectHeaders{out.VersionId, out.ReplicationStatus, out.ETag, out.ContentType, out.ContentLength, out.LastModified, out.Metadata})
+		o := m.object(key, a.Region, co, objectHeaders{out.VersionId, out.ReplicationStatus, out.ETag, out.ContentType, out.ContentLength, out.LastModified, out.Metadata})
 		o.Body = out.Body
 		return o, nil
 	})
@@ -99,11 +101,11 @@ func (m *Mesh) Head(ctx context.Context, key string, optFns ...func(*CallOptions
 		return nil, err
 	}
 	obj, _, err := route.RunValue(ctx, m.loop, m.call(op, route.Read, co, m.ryw.prefer(key, time.Now())), func(ctx context.Context, a *route.Attempt) (*Object, error) {
-		out, err := m.clients[a.Region].HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(m.buckets[a.Region]), Key: aws.String(key), VersionId: versionPtr(co.VersionID)})
+		out, err := m.clients[a.Region].HeadObject(ctx, &s3.HeadObjectInput{Bucket: m.target(a.Region, co), Key: aws.String(key), VersionId: versionPtr(co.VersionID)}, mrapOpts(co)...)
 		if err != nil {
-			return nil, notHereOrErr(err)
+			return nil, m.notHereOrErr(err, co)
 		}
-		return m.object(key, a.Region, objectHeaders{out.VersionId, out.ReplicationStatus, out.ETag, out.ContentType, out.ContentLength, out.LastModified, out.Metadata}), nil
+		return m.object(key, a.Region, co, objectHeaders{out.VersionId, out.ReplicationStatus, out.ETag, out.ContentType, out.ContentLength, out.LastModified, out.Metadata}), nil
 	})
 	return m.objectResult(op, key, co, obj, err)
 }
@@ -119,8 +121,8 @@ type objectHeaders struct {
 }
 
 // object is the Object of a GetObject or HeadObject answer in r.
-func (m *Mesh) object(key string, r multiregion.Region, h objectHeaders) *Object {
-	return &Object{Key: key, Region: r, Bucket: m.buckets[r], VersionID: aws.ToString(h.versionID),
+func (m *Mesh) object(key string, r multiregion.Region, co CallOptions, h objectHeaders) *Object {
+	return &Object{Key: key, Region: m.servedBy(r, co), Bucket: aws.ToString(m.target(r, co)), VersionID: aws.ToString(h.versionID),
 		ReplicationStatus: replicationStatus(string(h.status)), ETag: aws.ToString(h.etag),
 		ContentType: aws.ToString(h.ctype), ContentLength: aws.ToInt64(h.length),
 		LastModified: aws.ToTime(h.modified), Metadata: h.meta}
@@ -133,6 +135,7 @@ func (m *Mesh) objectResult(op, key string, co CallOptions, obj *Object, err err
 		if errors.As(err, &nf) {
 			nf.Key, nf.VersionID = key, co.VersionID
 			switch {
+			case co.ViaMRAP: // the access point's bucket, whichever it was
 			case nf.Regions != nil: // a delete marker's region
 			case co.Region != "":
 				nf.Regions = []multiregion.Region{co.Region}
@@ -167,16 +170,16 @@ func (m *Mesh) Delete(ctx context.Context, key string, optFns ...func(*CallOptio
 	if err != nil {
 		return nil, err
 	}
-	if co.VersionID != "" && co.Region == "" {
+	if co.VersionID != "" && co.Region == "" && !co.ViaMRAP {
 		return m.deleteVersionEverywhere(ctx, op, key, co)
 	}
 	var res *DeleteResult
 	_, err = m.loop.Run(ctx, m.call(op, route.IdempotentWrite, co, ""), func(ctx context.Context, a *route.Attempt) error {
-		out, err := m.clients[a.Region].DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(m.buckets[a.Region]), Key: aws.String(key), VersionId: versionPtr(co.VersionID)})
+		out, err := m.clients[a.Region].DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: m.target(a.Region, co), Key: aws.String(key), VersionId: versionPtr(co.VersionID)}, mrapOpts(co)...)
 		if err != nil {
 			return err
 		}
-		res = &DeleteResult{Region: a.Region, VersionID: aws.ToString(out.VersionId), DeleteMarker: aws.ToBool(out.DeleteMarker)}
+		res = &DeleteResult{Region: m.servedBy(a.Region, co), VersionID: aws.ToString(out.VersionId), DeleteMarker: aws.ToBool(out.DeleteMarker)}
 		return nil
 	})
 	if err != nil {
@@ -205,9 +208,10 @@ func (m *Mesh) deleteVersionEverywhere(ctx context.Context, op, key string, co C
 }
 
 // notHereOrErr turns a 404 into notHere (try the next region), unless it
-// is a delete marker's: that is the region's answer.
-func notHereOrErr(err error) error {
-	if !isNotFound(err) {
+// is a delete marker's (that is the region's answer) or came through the
+// access point (which chose the bucket already).
+func (m *Mesh) notHereOrErr(err error, co CallOptions) error {
+	if !isNotFound(err) || co.ViaMRAP {
 		return err
 	}
 	var re *smithyhttp.ResponseError
@@ -232,12 +236,42 @@ func (m *Mesh) begin(ctx context.Context, op, key string, optFns []func(*CallOpt
 	if err != nil {
 		return co, err
 	}
+	if co.ViaMRAP && (m.opts.MRAPARN == "" || co.Region != "" || co.CheckConsistency) {
+		return co, &InputError{Op: op, Field: "CallOptions.ViaMRAP", Reason: "needs Options.MRAPARN, and excludes Region and CheckConsistency"}
+	}
 	if co.Region != "" {
 		if _, ok := m.buckets[co.Region]; !ok {
 			return co, &InputError{Op: op, Field: "CallOptions.Region", Reason: "region " + string(co.Region) + " has no bucket in the mesh"}
 		}
 	}
 	return co, nil
+}
+
+// target is the Bucket parameter of a call sent through r's client: r's
+// bucket, or the access point's ARN.
+func (m *Mesh) target(r multiregion.Region, co CallOptions) *string {
+	if co.ViaMRAP {
+		return aws.String(m.opts.MRAPARN)
+	}
+	return aws.String(m.buckets[r])
+}
+
+// mrapOpts are the per-request client options of a call: virtual-host
+// addressing through the access point (the SDK refuses path style for ARN
+// buckets).
+func mrapOpts(co CallOptions) []func(*s3.Options) {
+	if !co.ViaMRAP {
+		return nil
+	}
+	return []func(*s3.Options){func(o *s3.Options) { o.UsePathStyle = false }}
+}
+
+// servedBy is the region a result names: "" through the access point.
+func (m *Mesh) servedBy(r multiregion.Region, co CallOptions) multiregion.Region {
+	if co.ViaMRAP {
+		return ""
+	}
+	return r
 }
 
 // call is the loop's Call of one data-plane operation.

@@ -67,15 +67,22 @@
 //
 // # In-process routing or a Multi-Region Access Point
 //
-// A Mesh picks the nearest bucket by its own measurement (probes and call
-// latencies), per process, and fails over within one call: best when the
-// callers are few and long-lived, when reads need the 404 fallback during
-// replication, or when a call must be pinned to a region. An S3
-// Multi-Region Access Point routes on the network side (AWS Global
-// Accelerator, SigV4A signing) with one ARN for all clients, failover by
-// route changes (SubmitMultiRegionAccessPointRoutes, up to 2 minutes to
-// take effect), and no client logic: better for many short-lived or
-// third-party clients. This package does not drive an MRAP yet.
+// With Options.MRAPARN, calls made WithMRAP go to the Multi-Region Access
+// Point instead (arn:aws:s3::<account>:accesspoint/<alias>.mrap, signed
+// with SigV4A by the SDK), and DrainMRAP sets a region's route to 0 % with
+// SubmitMultiRegionAccessPointRoutes (UndrainMRAP, MRAPRoutes).
+//
+// The in-process path picks the nearest bucket by this process's own
+// measurement (probes and call latencies) and fails over within one call;
+// Client.Drain takes effect at the next call. It is better when the
+// callers are your own long-lived services, when reads need the 404
+// fallback during replication (an access point sends a read to one bucket
+// and returns its 404), when a call must be pinned to a region, and when a
+// result must say which region served it. The access point routes on the
+// network side: one ARN for every client, no client logic, failover by
+// AWS, but a route change takes up to 2 minutes and applies to everyone.
+// It is better for many short-lived or third-party clients, and for
+// draining a region for all of them at once.
 //
 // A Mesh is safe for concurrent use.
 package s3mesh

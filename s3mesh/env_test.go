@@ -42,6 +42,12 @@ func pathStyle(o *s3.Options) { o.UsePathStyle = true }
 // clear) with S3 configured by s3o, and a Mesh with optFns; apply runs
 // Apply and waits nothing.
 func newEnv(t testing.TB, regions []multiregion.Region, latency []time.Duration, s3o func(*multiregiontest.S3Options), apply bool, optFns ...func(*s3mesh.Options)) *env {
+	return newEnvHook(t, regions, latency, s3o, apply, nil, optFns...)
+}
+
+// newEnvHook is newEnv with a hook that sees the lab before the Mesh is
+// built (for options that need it).
+func newEnvHook(t testing.TB, regions []multiregion.Region, latency []time.Duration, s3o func(*multiregiontest.S3Options), apply bool, hook func(*multiregiontest.Lab), optFns ...func(*s3mesh.Options)) *env {
 	t.Helper()
 	ctx := testCtx(t)
 	labOpts := []multiregiontest.Option{multiregiontest.WithS3(s3o)}
@@ -59,6 +65,9 @@ func newEnv(t testing.TB, regions []multiregion.Region, latency []time.Duration,
 	t.Cleanup(func() { _ = mr.Close() })
 	if err := mr.Refresh(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if hook != nil {
+		hook(lab)
 	}
 	e := &env{t: t, lab: lab, mr: mr, buckets: map[multiregion.Region]string{}}
 	for _, r := range regions {

@@ -35,6 +35,9 @@ type Mesh struct {
 	plan    *Plan
 	ryw     *rywTracker // nil unless Options.ReadYourWrites
 
+	mrapControl MRAPControlAPI // nil without Options.MRAPARN
+	mrapAccount string
+
 	closed    atomic.Bool
 	closeOnce sync.Once
 }
@@ -72,12 +75,19 @@ func New(ctx context.Context, mr *multiregion.Client, buckets map[multiregion.Re
 		return nil, err
 	}
 	o.resolveNewClient()
+	o.resolveNewMRAPControl()
 	o.resolveScanConcurrency()
 	m := &Mesh{mr: mr, opts: o, buckets: buckets, clients: map[multiregion.Region]API{}}
 	for _, r := range mr.Regions() {
 		if _, ok := buckets[r]; ok {
 			m.regions = append(m.regions, r)
 			m.clients[r] = o.NewClient(r, mr.Config(r))
+		}
+	}
+	if o.MRAPARN != "" {
+		m.mrapAccount, _ = parseMRAPARN(o.MRAPARN)
+		if at, ok := m.mrapControlRegion(); ok {
+			m.mrapControl = o.NewMRAPControl(mr.Config(at))
 		}
 	}
 	m.plan = buildPlan(buckets, &o)
@@ -172,6 +182,9 @@ func (o *Options) validate(buckets map[multiregion.Region]string) error {
 		return &InputError{Op: op, Field: "Options.ReadYourWrites", Reason: "negative"}
 	case o.AttemptTimeout < 0:
 		return &InputError{Op: op, Field: "Options.AttemptTimeout", Reason: "negative"}
+	}
+	if _, ok := parseMRAPARN(o.MRAPARN); o.MRAPARN != "" && !ok {
+		return &InputError{Op: op, Field: "Options.MRAPARN", Reason: "not a Multi-Region Access Point ARN (arn:aws:s3::<account>:accesspoint/<alias>.mrap)"}
 	}
 	for k := range o.Tags {
 		if k == "" {

@@ -49,7 +49,7 @@ func replicationStatus(s string) ReplicationStatus {
 // Object is an object as one region served it (Get, Head).
 type Object struct {
 	Key       string
-	Region    multiregion.Region // the region that served it
+	Region    multiregion.Region // the region that served it ("" through an access point)
 	Bucket    string
 	VersionID string
 	// ReplicationStatus is the object's status in Region: COMPLETED or
@@ -101,6 +101,13 @@ type CallOptions struct {
 	// ListObjectVersions per region.
 	// default: false
 	CheckConsistency bool
+	// ViaMRAP sends the call to Options.MRAPARN instead of a bucket: S3
+	// routes it on the network side (SigV4A) to the bucket of the nearest
+	// active route. The result's Region is then "" (S3 does not say which
+	// bucket served it) and Get's 404 fallback is off: the access point
+	// already chose. The regional client that sends it is picked as usual.
+	// default: false
+	ViaMRAP bool
 }
 
 func callOptions(op string, key string, fns []func(*CallOptions)) (CallOptions, error) {
@@ -128,6 +135,12 @@ func WithRegion(r multiregion.Region) func(*CallOptions) {
 // WithVersion reads or deletes version id.
 func WithVersion(id string) func(*CallOptions) {
 	return func(o *CallOptions) { o.VersionID = id }
+}
+
+// WithMRAP sends a call through the Mesh's Multi-Region Access Point
+// (CallOptions.ViaMRAP).
+func WithMRAP() func(*CallOptions) {
+	return func(o *CallOptions) { o.ViaMRAP = true }
 }
 
 // WithConsistencyCheck makes a Get fail with *DivergenceError when the

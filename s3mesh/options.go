@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
 
 	"github.com/regionkit/multiregion"
 )
@@ -82,6 +83,25 @@ type Options struct {
 	// default: s3.NewFromConfig(cfg, ClientOptions...)
 	NewClient func(r multiregion.Region, cfg aws.Config) API
 
+	// MRAPARN is a Multi-Region Access Point over the Mesh's buckets
+	// (arn:aws:s3::<account>:accesspoint/<alias>.mrap). With it, calls with
+	// WithMRAP go through the access point (SigV4A; S3 picks the bucket),
+	// and DrainMRAP / UndrainMRAP / MRAPRoutes change and read its routes.
+	// default: "" (no access point)
+	MRAPARN string
+
+	// MRAPControlOptions are applied to the s3control client of the route
+	// API (an endpoint resolver for an emulator).
+	// default: none
+	MRAPControlOptions []func(*s3control.Options)
+
+	// NewMRAPControl builds the route API's client, for tests with fakes.
+	// It is called with the Config of the Mesh's first region that serves
+	// the route API (us-west-2, us-east-1, eu-west-1, ap-southeast-2,
+	// ap-northeast-1).
+	// default: s3control.NewFromConfig(cfg, MRAPControlOptions...)
+	NewMRAPControl func(cfg aws.Config) MRAPControlAPI
+
 	// ScanConcurrency bounds the regions listed at once by Scan and
 	// Versions-style fan-outs.
 	// default: 8
@@ -94,6 +114,7 @@ func (o Options) copy() Options {
 	o.Tags = maps.Clone(o.Tags)
 	o.ReplicaKMSKeys = maps.Clone(o.ReplicaKMSKeys)
 	o.ClientOptions = slices.Clone(o.ClientOptions)
+	o.MRAPControlOptions = slices.Clone(o.MRAPControlOptions)
 	return o
 }
 
@@ -106,6 +127,15 @@ func (o *Options) resolveNewClient() {
 	o.NewClient = func(_ multiregion.Region, cfg aws.Config) API {
 		return s3.NewFromConfig(cfg, extra...)
 	}
+}
+
+// resolveNewMRAPControl is the default route API client constructor.
+func (o *Options) resolveNewMRAPControl() {
+	if o.NewMRAPControl != nil {
+		return
+	}
+	extra := o.MRAPControlOptions
+	o.NewMRAPControl = func(cfg aws.Config) MRAPControlAPI { return s3control.NewFromConfig(cfg, extra...) }
 }
 
 // resolveScanConcurrency applies the fan-out default.
