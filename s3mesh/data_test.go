@@ -115,8 +115,8 @@ func TestReadYourWrites(t *testing.T) {
 	}
 }
 
-// TestFailover: with the nearest region down, Put and Get move to the
-// next; a canceled context is not a region failure.
+// TestFailover: with the nearest region down, answering 500 or throttling,
+// Put and Get move to the next; a canceled context is not a region failure.
 func TestFailover(t *testing.T) {
 	e := three(t, nil)
 	ctx := testCtx(t)
@@ -135,6 +135,22 @@ func TestFailover(t *testing.T) {
 	}
 	if err := e.lab.Endpoint(string(use1)).Up(); err != nil {
 		t.Fatal(err)
+	}
+	e.quiesce()
+	// 500s and 503 SlowDown are regional too (the SDK's retries are off in
+	// the lab: each region's first answer counts).
+	for name, set := range map[string]func(float64){"500": e.lab.Endpoint(string(use1)).SetErrorRate, "503 SlowDown": e.lab.Endpoint(string(use1)).SetThrottleRate} {
+		set(1)
+		res, err := e.mesh.Put(ctx, "f", strings.NewReader("y"))
+		if err != nil || res.Region == use1 {
+			t.Fatalf("Put with %s in us-east-1: %+v, %v", name, res, err)
+		}
+		obj, err := e.mesh.Get(ctx, "f", s3mesh.WithVersion(res.VersionID))
+		if err != nil || obj.Region == use1 {
+			t.Fatalf("Get with %s in us-east-1: %+v, %v", name, obj, err)
+		}
+		readAll(t, obj)
+		set(0)
 	}
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
