@@ -111,24 +111,26 @@ func (s *s3Store) start(regions []string) error {
 	return nil
 }
 
+// endpoint is region's endpoint, nil before the lab has them.
+func (s *s3Store) endpoint(region string) *Endpoint {
+	if f := s.lookup.Load(); f != nil {
+		return (*f)(region)
+	}
+	return nil
+}
+
 // reachable reports whether region's endpoint serves: replication into a
 // Down or black-holed region waits, as S3's does during an outage.
 func (s *s3Store) reachable(region string) bool {
-	if f := s.lookup.Load(); f != nil {
-		if ep := (*f)(region); ep != nil {
-			return ep.reachable()
-		}
-	}
-	return true
+	ep := s.endpoint(region)
+	return ep == nil || ep.reachable()
 }
 
 // latency is region's configured latency, which a Multi-Region Access
 // Point ranks its routes by.
 func (s *s3Store) latency(region string) time.Duration {
-	if f := s.lookup.Load(); f != nil {
-		if ep := (*f)(region); ep != nil {
-			return ep.Latency()
-		}
+	if ep := s.endpoint(region); ep != nil {
+		return ep.Latency()
 	}
 	return 0
 }

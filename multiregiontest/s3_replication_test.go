@@ -145,6 +145,16 @@ func TestS3_ReplicationConfigRoundTripAndValidation(t *testing.T) {
 			r.Destination.ReplicationTime = &s3types.ReplicationTime{Status: s3types.ReplicationTimeStatusEnabled, Time: &s3types.ReplicationTimeValue{Minutes: aws.Int32(10)}}
 			return &s3types.ReplicationConfiguration{Role: aws.String(testRole), Rules: []s3types.ReplicationRule{r}}
 		}, "InvalidRequest"},
+		"KMS key without SSE-KMS selection": {"src", func() *s3types.ReplicationConfiguration {
+			r := v2Rule("a", 1, "", "dst", false)
+			r.Destination.EncryptionConfiguration = &s3types.EncryptionConfiguration{ReplicaKmsKeyID: aws.String("arn:aws:kms:eu-west-1:123456789012:key/k")}
+			return &s3types.ReplicationConfiguration{Role: aws.String(testRole), Rules: []s3types.ReplicationRule{r}}
+		}, "InvalidRequest"},
+		"unknown storage class": {"src", func() *s3types.ReplicationConfiguration {
+			r := v2Rule("a", 1, "", "dst", false)
+			r.Destination.StorageClass = "COLD"
+			return &s3types.ReplicationConfiguration{Role: aws.String(testRole), Rules: []s3types.ReplicationRule{r}}
+		}, "MalformedXML"},
 	}
 	for name, tc := range bad {
 		assert.Equal(t, tc.code, apiCode(put(tc.bucket, tc.cfg())), name)

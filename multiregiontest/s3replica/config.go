@@ -173,11 +173,11 @@ func parseTags(s string) map[string]string {
 	return out
 }
 
-// destinations returns the destination buckets v replicates to under c:
-// per destination, the matching enabled rule with the highest priority
-// decides (S3's conflict resolution); a delete marker goes only where that
-// rule replicates delete markers.
-func (c *ReplicationConfiguration) destinations(v *version) []string {
+// destinations returns the rules v replicates by under c, one per
+// destination bucket: the matching enabled rule with the highest priority
+// (S3's conflict resolution; a disabled rule takes no part). A delete
+// marker goes only where that rule replicates delete markers.
+func (c *ReplicationConfiguration) destinations(v *version) []*Rule {
 	tags := parseTags(v.meta["X-Amz-Tagging"])
 	best := map[string]*Rule{}
 	var order []string
@@ -195,10 +195,10 @@ func (c *ReplicationConfiguration) destinations(v *version) []string {
 			best[dst] = r
 		}
 	}
-	var out []string
+	var out []*Rule
 	for _, dst := range order {
 		if !v.deleteMarker || best[dst].replicatesDeleteMarkers() {
-			out = append(out, dst)
+			out = append(out, best[dst])
 		}
 	}
 	return out

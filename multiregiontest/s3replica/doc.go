@@ -42,5 +42,23 @@
 // A permanent delete of a version (DeleteObject with a versionId) is never
 // replicated, as in S3.
 //
+// # Multi-Region Access Points
+//
+// CreateMRAP makes an access point over regional buckets. A request whose
+// first path segment is its alias is served by the bucket of the
+// reachable route with the highest TrafficDialPercentage, then the lowest
+// latency; /v20180820/mrap/instances/{arn}/routes serves S3 Control's
+// GetMultiRegionAccessPointRoutes and SubmitMultiRegionAccessPointRoutes,
+// whose changes come into effect after Options.MRAPRouteDelay.
+//
+// # Limits
+//
+// Signatures are not checked. Not emulated: object and bucket tagging,
+// ACL and policy APIs (501), SSE-KMS (ReplicaKmsKeyID is stored, nothing
+// is encrypted), RTC metrics and events (RTC is validated and stored),
+// replica modification sync (it only concerns metadata changes, which the
+// lab has none of), existing-object replication (S3 Batch Replication),
+// Object Lock, and Parquet or ORC inventory reports (CSV only).
+//
 // A World is safe for concurrent use.
 package s3replica

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"time"
 )
@@ -15,6 +16,7 @@ type job struct {
 	first time.Time // first attempt; zero before
 	v     *version
 	dst   string
+	class string // the destination's storage class, "" to keep the source's
 	pair  Pair
 }
 
@@ -73,7 +75,8 @@ func (e *engine) signal() {
 // enqueue schedules v's copies to every destination its bucket's rules
 // give it. Under w.mu.
 func (e *engine) enqueue(w *World, b *bucket, v *version, now time.Time) {
-	for _, dst := range b.config.destinations(v) {
+	for _, rule := range b.config.destinations(v) {
+		dst, _ := DestinationBucket(rule.Destination.Bucket)
 		to := b.region
 		if d := w.buckets[dst]; d != nil {
 			to = d.region
@@ -87,7 +90,7 @@ func (e *engine) enqueue(w *World, b *bucket, v *version, now time.Time) {
 			delay += time.Duration(w.rnd.Int64N(int64(j)))
 		}
 		e.seq++
-		heap.Push(&e.queue, &job{seq: e.seq, due: now.Add(delay), v: v, dst: dst, pair: p})
+		heap.Push(&e.queue, &job{seq: e.seq, due: now.Add(delay), v: v, dst: dst, class: rule.Destination.StorageClass, pair: p})
 		v.pending++
 		if !v.deleteMarker {
 			v.status = StatusPending
@@ -185,6 +188,10 @@ func (w *World) attempt(j *job, now time.Time) (retry bool) {
 		lastModified: j.v.lastModified, deleteMarker: j.v.deleteMarker, replica: true}
 	if !rep.deleteMarker {
 		rep.status = StatusReplica
+	}
+	if j.class != "" && !rep.deleteMarker {
+		rep.meta = maps.Clone(rep.meta) // non-nil: a version always has meta
+		rep.meta["X-Amz-Storage-Class"] = j.class
 	}
 	w.store(dst, rep, now)
 	w.finish(j, true)

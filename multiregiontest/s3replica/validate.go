@@ -94,7 +94,34 @@ func (w *World) validateRule(src *bucket, r *Rule, v2 bool) *Error {
 	if err := validateStatus(r); err != nil {
 		return err
 	}
+	if err := validateEncryption(r); err != nil {
+		return err
+	}
 	return w.validateDestination(src, r)
+}
+
+// storageClasses are the destination storage classes S3 accepts.
+var storageClasses = map[string]bool{
+	"STANDARD": true, "REDUCED_REDUNDANCY": true, "STANDARD_IA": true, "ONEZONE_IA": true,
+	"INTELLIGENT_TIERING": true, "GLACIER": true, "DEEP_ARCHIVE": true, "OUTPOSTS": true,
+	"GLACIER_IR": true, "SNOW": true, "EXPRESS_ONEZONE": true,
+}
+
+// validateEncryption checks the storage class and that a replica KMS key
+// comes with SSE-KMS object selection, as S3 requires.
+func validateEncryption(r *Rule) *Error {
+	if c := r.Destination.StorageClass; c != "" && !storageClasses[c] {
+		return malformed("rule %q: unknown storage class %q", r.ID, c)
+	}
+	enc := r.Destination.EncryptionConfiguration
+	if enc == nil || enc.ReplicaKmsKeyID == "" {
+		return nil
+	}
+	s := r.SourceSelectionCriteria
+	if s == nil || s.SseKmsEncryptedObjects == nil || s.SseKmsEncryptedObjects.Status != "Enabled" {
+		return invalidRequest("ReplicaKmsKeyID must be specified only when SseKmsEncryptedObjects is Enabled")
+	}
+	return nil
 }
 
 // validateStatus checks the Enabled/Disabled switches and RTC, which S3
