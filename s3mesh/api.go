@@ -7,7 +7,8 @@ import (
 )
 
 // API is the part of *s3.Client a Mesh uses, so that tests can give a fake
-// per region (Options.NewClient). *s3.Client implements it.
+// per region (Options.NewClient). *s3.Client implements it. An API must
+// be safe for concurrent use: a Mesh calls it from many goroutines.
 type API interface {
 	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)

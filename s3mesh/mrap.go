@@ -14,7 +14,8 @@ import (
 )
 
 // MRAPControlAPI is the part of *s3control.Client the Multi-Region Access
-// Point path uses. *s3control.Client implements it.
+// Point path uses. *s3control.Client implements it; an implementation must
+// be safe for concurrent use.
 type MRAPControlAPI interface {
 	SubmitMultiRegionAccessPointRoutes(ctx context.Context, in *s3control.SubmitMultiRegionAccessPointRoutesInput, optFns ...func(*s3control.Options)) (*s3control.SubmitMultiRegionAccessPointRoutesOutput, error)
 	GetMultiRegionAccessPointRoutes(ctx context.Context, in *s3control.GetMultiRegionAccessPointRoutesInput, optFns ...func(*s3control.Options)) (*s3control.GetMultiRegionAccessPointRoutesOutput, error)

@@ -46,7 +46,8 @@ func replicationStatus(s string) ReplicationStatus {
 	return ReplicationStatus(s)
 }
 
-// Object is an object as one region served it (Get, Head).
+// Object is an object as one region served it (Get, Head). Its Body is a
+// stream: use an Object from one goroutine.
 type Object struct {
 	Key       string
 	Region    multiregion.Region // the region that served it ("" through an access point)
@@ -81,7 +82,7 @@ type DeleteResult struct {
 	DeleteMarker bool
 }
 
-// CallOptions adjust one call.
+// CallOptions adjust one call (a value, copied per call).
 type CallOptions struct {
 	// Region pins the call to one region, the nearest-first order aside.
 	// default: "" (nearest healthy, then the others in rank order)

@@ -14,7 +14,7 @@ import (
 )
 
 // Options configures a Mesh: the replication rules Plan writes, and how the
-// data plane routes.
+// data plane routes. New copies it; changing it afterwards has no effect.
 type Options struct {
 	// RoleARN is the IAM role S3 assumes to replicate from each bucket
 	// (arn:<partition>:iam::<account>:role/<name>); every rule uses it.

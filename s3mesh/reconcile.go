@@ -16,7 +16,9 @@ import (
 
 // Policy picks the version that wins among the regions' latest versions
 // of a key (latest is in the Client's preference order, at least two
-// differ). It returns one of them; an error stops Reconcile.
+// differ). It returns one of them; an error stops Reconcile. A Policy used
+// by concurrent Reconcile calls must be safe for concurrent use (NewestWins
+// is).
 type Policy func(key string, latest []Version) (Version, error)
 
 // NewestWins is the default Policy: the version with the newest

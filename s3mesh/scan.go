@@ -35,7 +35,8 @@ type ScanProgress struct {
 }
 
 // ScanReport is the result of a scan: the keys seen in any region and
-// every diverged key, in key order.
+// every diverged key, in key order. It is the caller's; safe to read from
+// several goroutines.
 type ScanReport struct {
 	Keys     int
 	Diverged []*DivergenceError

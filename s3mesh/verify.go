@@ -15,7 +15,8 @@ import (
 )
 
 // Drift is what Verify found: one entry per bucket, in the Plan's order.
-// Clean reports no drift at all.
+// Clean reports no drift at all. A Drift is the caller's; it is safe to
+// read from several goroutines.
 type Drift struct {
 	Buckets []BucketDrift
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/regionkit/multiregion/internal/route"
 )
 
-// Version is the latest version of a key in one region.
+// Version is the latest version of a key in one region (a value).
 type Version struct {
 	// Region is the region whose latest version this is, not necessarily
 	// where it was written (a replica keeps its version id).
