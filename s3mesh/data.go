@@ -139,8 +139,8 @@ func (m *Mesh) objectResult(op, key string, co CallOptions, obj *Object, err err
 			case nf.Regions != nil: // a delete marker's region
 			case co.Region != "":
 				nf.Regions = []multiregion.Region{co.Region}
-			default: // a read tries every region before it gives up on 404s
-				nf.Regions = m.Regions()
+			default: // a read tries every region not drained before it gives up on 404s
+				nf.Regions = m.store.Rank(m.store.Set(), nil)
 			}
 		}
 		return nil, m.closedErr(err)
