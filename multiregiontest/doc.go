@@ -111,7 +111,8 @@
 //
 // Lab, Endpoint, DynamoDB, ElastiCache, S3 and FakeClock are safe for concurrent use by
 // multiple goroutines: a test may flip a region's switches while its
-// service is calling. Option, DynamoDBOptions, ElastiCacheOptions, S3Options, S3Version, KeyAttribute and
+// service is calling. Option, DynamoDBOptions, ElastiCacheOptions, S3Options, S3Version, S3Route,
+// S3InventoryManifest, KeyAttribute and
 // WriteRecord are plain values, and OptionError is immutable once
 // returned.
 package multiregiontest

@@ -11,6 +11,8 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 func TestS3_V1RulesTagsPriorityAndPairDelay(t *testing.T) {
@@ -137,4 +139,32 @@ func TestS3_BucketAdmin(t *testing.T) {
 	_, err = west.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String("nope"),
 		Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}})
 	assert.Equal(t, "NotImplemented", apiCode(err))
+}
+
+func TestS3_BlackholeHoldsReplicationAndCloseStops(t *testing.T) {
+	ctx := context.Background()
+	lab, err := multiregiontest.New(s3Regions, multiregiontest.WithS3())
+	require.NoError(t, err)
+	t.Cleanup(lab.Close) // idempotent: the test closes it first
+	s3h := lab.S3()
+	b := meshBuckets(t, lab)
+	mesh := map[string]*s3.Client{}
+	for _, r := range lab.Names() {
+		mesh[r] = s3h.Client(r)
+	}
+	fullMesh(t, mesh, b, "", true)
+
+	lab.Endpoint("eu-west-1").Blackhole(true)
+	s3Put(t, mesh["us-east-1"], b["us-east-1"], "k", "x") // the handle's client bypasses the switch
+	require.Eventually(t, func() bool { _, ok := s3h.Latest("ap-southeast-2", b["ap-southeast-2"], "k"); return ok }, 5*time.Second, 5*time.Millisecond)
+	_, ok := s3h.Latest("eu-west-1", b["eu-west-1"], "k")
+	assert.False(t, ok, "a black-holed region receives no copy")
+	assert.Equal(t, 1, s3h.Replications().Pending)
+	lab.Endpoint("eu-west-1").Blackhole(false)
+	require.NoError(t, s3h.Quiesce(ctx))
+	_, ok = s3h.Latest("eu-west-1", b["eu-west-1"], "k")
+	assert.True(t, ok)
+
+	lab.Close()
+	assert.Error(t, s3h.Quiesce(ctx), "closed")
 }

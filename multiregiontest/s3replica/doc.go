@@ -60,5 +60,7 @@
 // lab has none of), existing-object replication (S3 Batch Replication),
 // Object Lock, and Parquet or ORC inventory reports (CSV only).
 //
-// A World is safe for concurrent use.
+// A World is safe for concurrent use. Options, Pair, VersionInfo, Counts,
+// Route, Manifest, Error and ReplicationConfiguration (with its parts) are
+// plain values.
 package s3replica

@@ -53,6 +53,11 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if r.Body == nil { // a client-side request served in memory
 		r.Body = http.NoBody
 	}
+	if r.Header.Get("Content-Length") == "" && r.ContentLength >= 0 {
+		// gofakes3 reads the header, which a client-side request served in
+		// memory carries in ContentLength only.
+		r.Header.Set("Content-Length", strconv.FormatInt(r.ContentLength, 10))
+	}
 	rw.Header().Set("Server", "AmazonS3")
 	if h.mrapHandler(rw, r) {
 		return
