@@ -68,9 +68,7 @@ func TestScanInventory(t *testing.T) {
 	}
 	t.Logf("inventory scan: %d keys under inv/, %d diverged (ground truth %d), %d data files read", rep.Keys, len(found), len(truth), files)
 
-	// Through the region's endpoint (the lab's in-memory S3().Client
-	// answers this PutObject with 411 MissingContentLength).
-	raw := s3.NewFromConfig(e.mr.Config(use1), pathStyle)
+	raw := e.lab.S3().Client(string(use1))
 	bad := `{"sourceBucket":"` + e.buckets[use1] + `","fileFormat":"Parquet","fileSchema":"Bucket, Key","files":[]}`
 	if _, err := raw.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("reports-us-east-1"), Key: aws.String("parquet/manifest.json"), Body: strings.NewReader(bad)}); err != nil {
 		t.Fatal(err)
