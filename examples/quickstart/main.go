@@ -11,7 +11,9 @@
 // Valkey servers): writes on the primary only, reads from the nearest
 // region, a failover the writes follow. Then the docdb and aurora adapters
 // on their control planes: the topology, a write refused before the
-// network, a switchover followed.
+// network, a switchover followed. And the S3 mesh: a bucket per region
+// replicating to every other, a read falling back while an object
+// replicates.
 //
 //	go run ./examples/quickstart
 package main
@@ -53,6 +55,7 @@ func run(ctx context.Context, out io.Writer) error {
 		cacheServers.option(),
 		docdbOption("us-east-1"),
 		auroraOption("us-east-1"),
+		s3Option(),
 		multiregiontest.WithDynamoDB(func(o *multiregiontest.DynamoDBOptions) { o.ReplicationDelay = 100 * time.Millisecond }),
 		multiregiontest.WithLatency("us-east-1", 10*time.Millisecond),
 		multiregiontest.WithLatency("us-west-2", 70*time.Millisecond),
@@ -165,7 +168,11 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(out)
-	return auroraDemo(ctx, out, mr)
+	if err := auroraDemo(ctx, out, mr); err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	return s3Demo(ctx, out, lab, mr)
 }
 
 // waitForNearest polls Nearest until ok accepts it.

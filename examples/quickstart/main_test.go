@@ -45,6 +45,10 @@ func TestQuickstart(t *testing.T) {
 		`cache: written on eu-west-1, read "logged-in" from us-east-1 (nearest)`,
 		"accepts writes only in eu-west-1, not in us-west-2",
 		"the primary is us-west-2; INCR logins = 1 there",
+		"s3: 3 buckets, 6 rules applied; Verify clean: true",
+		"s3: put logo.svg in eu-west-1",
+		"s3: get while replicating: served by eu-west-1 (PENDING)",
+		"s3: get after replication: served by us-east-1 (REPLICA)",
 	} {
 		if !bytes.Contains(out.Bytes(), []byte(want)) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
