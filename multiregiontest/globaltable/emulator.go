@@ -51,6 +51,7 @@ type region struct {
 	streams  map[string]*stream            // table -> its stream here
 	seq      int64                         // last stream sequence number issued here
 	repl     *replicator                   // incoming MREC replication queue
+	txFaults [][]string                    // queued transaction cancellations (CancelNextTransaction)
 }
 
 // version is what a region holds for one key: the write that produced it and
