@@ -93,7 +93,7 @@ func (t *Table[T]) batchGetIn(ctx context.Context, r multiregion.Region, api API
 			if try+1 >= unprocessedTries {
 				return items, pending, t.unprocessed(r, len(pending))
 			}
-			if err := sleep(ctx, unprocessedPause<<try); err != nil {
+			if err := t.pause(ctx, unprocessedPause<<try); err != nil {
 				return items, pending, err
 			}
 		}
@@ -254,7 +254,7 @@ func (t *Table[T]) batchWriteIn(ctx context.Context, r multiregion.Region, api A
 		if try+1 >= unprocessedTries {
 			return pendingOf(t, wrs, byReq), t.unprocessed(r, len(wrs))
 		}
-		if err := sleep(ctx, unprocessedPause<<try); err != nil {
+		if err := t.pause(ctx, unprocessedPause<<try); err != nil {
 			return pendingOf(t, wrs, byReq), err
 		}
 	}

@@ -59,6 +59,7 @@ const (
 	DefaultConflictRetries    = 5
 	DefaultConflictBackoff    = 20 * time.Millisecond
 	DefaultRYWTrackedKeys     = 10000
+	DefaultVersionCacheSize   = 10000
 )
 
 // Options configures a Table. The zero value of every field is its
@@ -239,6 +240,14 @@ type Options struct {
 	// default: nil (no hedging)
 	Hedge *multiregion.Hedge
 
+	// VersionCacheSize bounds the keys whose last seen version the Table
+	// remembers (its Gets and writes), so that a write is conditioned on it
+	// in one round trip (see versioned.go). About 200 bytes per key. A
+	// negative value turns the cache off: every write of an existing item
+	// then costs two round trips.
+	// default: 10000
+	VersionCacheSize int
+
 	// Logger receives each conflict surfaced (Info: versions and regions,
 	// never keys or items), stream reader failures (Warn once per streak,
 	// then Debug until a poll succeeds), detector gaps (Warn) and
@@ -285,6 +294,7 @@ func resolveTuning(o *Options) {
 	def(&o.VersionRetries, DefaultVersionRetries)
 	def(&o.ConflictRetries, DefaultConflictRetries)
 	def(&o.RYWTrackedKeys, DefaultRYWTrackedKeys)
+	def(&o.VersionCacheSize, DefaultVersionCacheSize)
 	if o.MetadataPrefix == "" {
 		o.MetadataPrefix = DefaultMetadataPrefix
 	}

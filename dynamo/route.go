@@ -104,7 +104,7 @@ func (t *Table[T]) attempt(ctx context.Context, op string, r multiregion.Region,
 			return &ConflictError{Op: op, Region: r, Attempts: try + 1, Err: rwc}
 		}
 		d := min(t.opts.ConflictBackoff<<try, time.Second)
-		if err := sleep(ctx, rand.N(d)+1); err != nil {
+		if err := t.pause(ctx, rand.N(d)+1); err != nil {
 			return err
 		}
 	}

@@ -44,6 +44,9 @@ type Table[T any] struct {
 	ryw      *rywTracker // nil unless Options.ReadYourWrites
 	det      *detector   // nil unless MREC with detection
 
+	// Write half (versioned.go, topology.go).
+	versions *versionCache // versions last seen per key; nil with VersionCacheSize < 0
+
 	closed    atomic.Bool
 	closeOnce sync.Once
 }
@@ -99,6 +102,7 @@ func New[T any](ctx context.Context, mr *multiregion.Client, table string, optFn
 		return nil, err
 	}
 	t.kc = newKeyCodec(reflect.TypeFor[T](), t.keys)
+	t.versions = newVersionCache(o.VersionCacheSize)
 	if o.ReadYourWrites {
 		t.ryw = newRYWTracker(o.RYWTrackedKeys, o.PropagationWindow)
 	}
