@@ -47,6 +47,9 @@ func (t *Table[T]) Delete(ctx context.Context, key any, optFns ...func(*CallOpti
 		if err != nil {
 			return "", &InputError{Op: op, Reason: "bad condition expression", Err: err}
 		}
+		if err := t.checkExpr(op, &expr); err != nil {
+			return "", err
+		}
 		cond, kind = &expr, opConditional
 	}
 	var old, tomb Meta

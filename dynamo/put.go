@@ -69,10 +69,16 @@ func (t *Table[T]) put(ctx context.Context, op string, item T, expect *string, k
 	return meta, nil
 }
 
-// marshalWithKey marshals item and extracts its key. Attributes carrying
-// the metadata prefix are the Table's: the caller's values are replaced.
+// marshalWithKey marshals item, checks it (no metadata attribute, within
+// 400 KB once stamped) and extracts its key.
 func (t *Table[T]) marshalWithKey(op string, item T) (av, key map[string]types.AttributeValue, err error) {
 	if av, err = marshalItem(op, item); err != nil {
+		return nil, nil, err
+	}
+	if err = t.checkItem(op, av); err != nil {
+		return nil, nil, err
+	}
+	if err = t.checkSize(op, av); err != nil {
 		return nil, nil, err
 	}
 	if key, err = t.keys.extract(op, av); err != nil {

@@ -45,7 +45,9 @@ type Table[T any] struct {
 	det      *detector   // nil unless MREC with detection
 
 	// Write half (versioned.go, topology.go).
-	versions *versionCache // versions last seen per key; nil with VersionCacheSize < 0
+	versions   *versionCache // versions last seen per key; nil with VersionCacheSize < 0
+	checkItems bool          // T is not a struct: items are checked for metadata names per call (validate.go)
+	metaBudget int           // the most bytes the metadata stamp adds to an item (itemsize.go)
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -98,6 +100,10 @@ func New[T any](ctx context.Context, mr *multiregion.Client, table string, optFn
 	if err := multiregion.Validate(t.mode.kind(), t.members(), ""); err != nil {
 		return nil, err
 	}
+	if err := t.checkItemType(); err != nil {
+		return nil, err
+	}
+	t.metaBudget = t.maxMetaSize(longestName(t.all))
 	if err := t.register(); err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ func (t *Table[T]) TxUpdate(key any, upd expression.UpdateBuilder) TxOp {
 	k, err := t.keyFrom("dynamo.TxUpdate", key)
 	op := TxOp{kind: txUpdate, key: k, err: err}
 	if err == nil {
-		op.expr, op.err = buildExpr("dynamo.TxUpdate", expression.NewBuilder().WithUpdate(upd))
+		op.expr, op.err = t.buildExpr("dynamo.TxUpdate", expression.NewBuilder().WithUpdate(upd))
 	}
 	return op
 }
@@ -65,7 +65,7 @@ func (t *Table[T]) TxDelete(key any, cond ...expression.ConditionBuilder) TxOp {
 	k, err := t.keyFrom("dynamo.TxDelete", key)
 	op := TxOp{kind: txDelete, key: k, err: err}
 	if err == nil && len(cond) > 0 {
-		op.expr, op.err = buildExpr("dynamo.TxDelete", expression.NewBuilder().WithCondition(cond[0]))
+		op.expr, op.err = t.buildExpr("dynamo.TxDelete", expression.NewBuilder().WithCondition(cond[0]))
 	}
 	return op
 }
@@ -75,15 +75,18 @@ func (t *Table[T]) TxCheck(key any, cond expression.ConditionBuilder) TxOp {
 	k, err := t.keyFrom("dynamo.TxCheck", key)
 	op := TxOp{kind: txCheck, key: k, err: err}
 	if err == nil {
-		op.expr, op.err = buildExpr("dynamo.TxCheck", expression.NewBuilder().WithCondition(cond))
+		op.expr, op.err = t.buildExpr("dynamo.TxCheck", expression.NewBuilder().WithCondition(cond))
 	}
 	return op
 }
 
-func buildExpr(op string, b expression.Builder) (*expression.Expression, error) {
+func (t *Table[T]) buildExpr(op string, b expression.Builder) (*expression.Expression, error) {
 	e, err := b.Build()
 	if err != nil {
 		return nil, &InputError{Op: op, Reason: "bad expression", Err: err}
+	}
+	if err := t.checkExpr(op, &e); err != nil {
+		return nil, err
 	}
 	return &e, nil
 }

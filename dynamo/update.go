@@ -43,6 +43,9 @@ func (t *Table[T]) Update(ctx context.Context, key any, upd expression.UpdateBui
 	if err != nil {
 		return Item[T]{}, &InputError{Op: op, Reason: "bad update or condition expression", Err: err}
 	}
+	if err := t.checkExpr(op, &expr); err != nil {
+		return Item[T]{}, err
+	}
 	var raw map[string]types.AttributeValue
 	var meta Meta
 	r, err := t.route(ctx, op, opConditional, co, "", func(ctx context.Context, r multiregion.Region, api API) error {
