@@ -38,6 +38,10 @@ func classify(_ context.Context, err error) route.Class {
 	if errors.As(err, &unp) {
 		return route.Throttled
 	}
+	var tce *TransactionCanceledError
+	if errors.As(err, &tce) && tce.Throttled() {
+		return route.Throttled // canceled by throttling: not applied anywhere, so it may move on
+	}
 	if isTyped(err) {
 		return route.Caller
 	}
@@ -94,9 +98,13 @@ func isTyped(err error) bool {
 		vm  *VersionMismatchError
 		nr  *NoReplicaError
 		tnf *TableNotFoundError
+		tce *TransactionCanceledError
+		mae *MetadataAttributeError
+		itl *ItemTooLargeError
 	)
 	return errors.As(err, &op) || errors.As(err, &cf) || errors.As(err, &cfl) || errors.As(err, &in) ||
-		errors.As(err, &ke) || errors.As(err, &me) || errors.As(err, &vm) || errors.As(err, &nr) || errors.As(err, &tnf)
+		errors.As(err, &ke) || errors.As(err, &me) || errors.As(err, &vm) || errors.As(err, &nr) || errors.As(err, &tnf) ||
+		errors.As(err, &tce) || errors.As(err, &mae) || errors.As(err, &itl)
 }
 
 // unprocessedError: BatchGet or BatchWrite requests DynamoDB kept

@@ -73,7 +73,7 @@ func (t *Table[T]) Get(ctx context.Context, key any, optFns ...func(*CallOptions
 	if err != nil {
 		return out, err
 	}
-	t.seeItem(t.keys.keyString(k), raw) // the next write of the key conditions on it (versioned.go)
+	t.seeItem(t.keys.keyString(k), raw)        // the next write of the key conditions on it (versioned.go)
 	if raw == nil || t.meta.isTombstone(raw) { // a deleted item (tombstone.go)
 		return out, &OpError{Op: op, Region: r, Err: ErrNotFound}
 	}
