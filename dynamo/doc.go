@@ -75,9 +75,11 @@
 // old version is lost. Each loss is delivered once, to
 // Options.ConflictHandler or the Conflicts channel, however many regions
 // show it (deduplicated by lost version id in a bounded set). To know
-// precisely which version a write replaces, Put reads the current version
-// first and writes conditionally on it (one extra read and round trip per
-// write; see Put). A loss is held for Options.ConflictSettle before
+// precisely which version a write replaces, Put writes conditionally on
+// the version this Table last saw of the key (Options.VersionCacheSize),
+// or on no item for a key it never saw, and learns the current version
+// from a failed condition (ALL_OLD): one round trip in the common cases,
+// two for a blind overwrite (versioned.go). A loss is held for Options.ConflictSettle before
 // delivery, so that, with three or more replicas, a version overwritten in
 // one region but carried on by its own successor elsewhere is not reported
 // (settle.go).
@@ -87,7 +89,7 @@
 // In MREC a Delete (and a BatchWrite delete) therefore writes a tombstone:
 // a version like any other (new id, Prev = the version deleted, origin,
 // HLC) with <prefix>del = true, written with a PutItem conditioned on the
-// version read first. Losses involving deletes are then MODIFY records
+// version it replaces. Losses involving deletes are then MODIFY records
 // judged by the same rule, both ways: Conflict.Winner.Deleted is a write
 // lost to a delete, Conflict.Lost.Deleted a delete undone by a concurrent
 // write. Cost per Delete: one strongly consistent read of the projected
