@@ -4,20 +4,14 @@ package dynamo_test
 
 import (
 	"errors"
-	"net/http"
-	"strconv"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
-	"github.com/regionkit/multiregion/internal/lab"
-	"github.com/regionkit/multiregion/multiregiontest"
 )
 
 // TestDynaliteConditionFailureItem records whether the lab's dynalite
@@ -27,44 +21,15 @@ import (
 // overwrite learns the version (from the failure, or by a read when the
 // item is not returned) and names it as Prev.
 func TestDynaliteConditionFailureItem(t *testing.T) {
-	env, err := lab.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
 	const region = multiregion.Region("us-east-1")
-	endpoint, err := env.Endpoint(string(region), lab.DynamoDB)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := testCtx(t)
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	cfg := aws.Config{Region: string(region), HTTPClient: &http.Client{Transport: tr},
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
-	mr, err := multiregion.New(ctx, cfg, multiregion.WithRegions(region),
-		multiregion.WithEndpoint(region, multiregion.ServiceDynamoDB, endpoint),
-		func(o *multiregion.Options) { o.DisableBackgroundProbes = true })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = mr.Close() })
-	table := "dynamo-allold-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	mr, table := dynaliteTable(t, "dynamo-allold-")
 	raw := dynamodb.NewFromConfig(mr.Config(region))
-	if _, err = raw.CreateTable(ctx, multiregiontest.TableInput(table, multiregiontest.StringKey("pk"), multiregiontest.NumberKey("sk"))); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = raw.DeleteTable(testCtx(t), &dynamodb.DeleteTableInput{TableName: aws.String(table)}) })
-	waiter := dynamodb.NewTableExistsWaiter(raw, func(o *dynamodb.TableExistsWaiterOptions) {
-		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 200*time.Millisecond
-	})
-	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 30*time.Second); err != nil {
-		t.Fatal(err)
-	}
 	item := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "a"}, "sk": &types.AttributeValueMemberN{Value: "1"}}
 	if _, err := raw.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = raw.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item,
+	_, err := raw.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item,
 		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
 	var ccf *types.ConditionalCheckFailedException
