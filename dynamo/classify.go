@@ -61,6 +61,11 @@ func classifyAPI(err error, apiErr smithy.APIError) route.Class {
 	if errors.As(err, &rwc) {
 		return route.NotApplied // retry-safe by AWS's word; the in-place retries ran out
 	}
+	if isNotFound(err) {
+		// The table is not in this region (a replica removed): nothing
+		// was applied, and another replica may serve (topology.go).
+		return route.NotApplied
+	}
 	// InternalServerError and other 5xx: AWS says the request may or may
 	// not have been processed.
 	if apiErr.ErrorFault() == smithy.FaultServer {

@@ -59,7 +59,7 @@ func (t *Table[T]) Get(ctx context.Context, key any, optFns ...func(*CallOptions
 	}
 	var raw map[string]types.AttributeValue
 	var r multiregion.Region
-	if t.loop.Hedged(t.call(op, opRead, co, prefer)) {
+	if t.topology().loop.Hedged(t.call(op, opRead, co, prefer)) {
 		raw, r, err = routeRead(ctx, t, op, co, prefer, get)
 	} else {
 		// Unhedged: one attempt at a time, so the closure may write the

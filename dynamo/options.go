@@ -60,6 +60,7 @@ const (
 	DefaultConflictBackoff    = 20 * time.Millisecond
 	DefaultRYWTrackedKeys     = 10000
 	DefaultVersionCacheSize   = 10000
+	DefaultTopologyRefresh    = time.Minute
 )
 
 // Options configures a Table. The zero value of every field is its
@@ -248,6 +249,13 @@ type Options struct {
 	// default: 10000
 	VersionCacheSize int
 
+	// TopologyRefresh is how often the Table re-describes the table to
+	// learn of replicas added (used once ACTIVE) or removed (dropped); a
+	// ResourceNotFoundException triggers a refresh at once. Negative: never.
+	// A static Replicas list is never refreshed. See topology.go.
+	// default: 1m
+	TopologyRefresh time.Duration
+
 	// Logger receives each conflict surfaced (Info: versions and regions,
 	// never keys or items), stream reader failures (Warn once per streak,
 	// then Debug until a poll succeeds), detector gaps (Warn) and
@@ -303,6 +311,9 @@ func resolveTuning(o *Options) {
 	}
 	if o.ConflictBackoff == 0 {
 		o.ConflictBackoff = DefaultConflictBackoff
+	}
+	if o.TopologyRefresh == 0 {
+		o.TopologyRefresh = DefaultTopologyRefresh
 	}
 	c, _ := multiregion.Capability(multiregion.DynamoDBMREC)
 	if o.PropagationWindow == 0 {
