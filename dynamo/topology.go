@@ -62,10 +62,12 @@ func (t *Table[T]) currentReplicas() []multiregion.Region {
 }
 
 // onReplicasChanged sets the hook called after each replica change with
-// the routed regions added and removed. Set it before the first refresh
-// can run (in New, before startTopology).
+// the routed regions added and removed, from the refresh goroutine,
+// outside locks (the hook may call any Table method).
 func (t *Table[T]) onReplicasChanged(fn func(added, removed []multiregion.Region)) {
+	t.ts.mu.Lock()
 	t.ts.onRepl = fn
+	t.ts.mu.Unlock()
 }
 
 // client is the SDK client of r in the current topology (the New-time
@@ -165,14 +167,17 @@ func (t *Table[T]) refreshTopology(ctx context.Context) error {
 	_ = cur.store.Close() // the name is the Table's: free it for the new Store
 	next := &topology{replicas: routed, all: replicas, left: left, set: set, clients: clients}
 	if err := t.register(next); err != nil {
+		// Keep routing to the replicas known (a closed Client fails both).
+		_ = t.register(&topology{replicas: cur.replicas, all: cur.all, left: cur.left, set: cur.set, clients: cur.clients})
 		t.ts.mu.Unlock()
 		return err
 	}
+	hook := t.ts.onRepl
 	t.ts.mu.Unlock()
 	added, removed := diff(cur.replicas, routed)
 	t.opts.Logger.Info("dynamo: replicas changed", "table", t.name, "added", added, "removed", removed)
-	if t.ts.onRepl != nil {
-		t.ts.onRepl(added, removed)
+	if hook != nil {
+		hook(added, removed)
 	}
 	return nil
 }
