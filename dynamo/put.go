@@ -36,7 +36,9 @@ func (t *Table[T]) Put(ctx context.Context, item T, optFns ...func(*CallOptions)
 // returns a *VersionMismatchError (errors.Is ErrVersionMismatch) and writes
 // nothing. It is a conditional write: a regional failure with an unknown
 // outcome is returned as *multiregion.RegionError{OutcomeUnknown: true},
-// never replayed in another region.
+// never replayed in another region. One round trip when version is what
+// this Table last read or wrote of the item; otherwise the version is read
+// first.
 //
 // In MREC the check runs against the replica that takes the write: a
 // concurrent write in another region that has not replicated yet is not
