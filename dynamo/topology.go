@@ -28,7 +28,8 @@ import (
 //
 // The detector learns of changes through Table.currentReplicas (a
 // snapshot) and Table.onReplicasChanged (a hook called after each change,
-// outside locks, from the refresh goroutine).
+// outside locks, from the refresh goroutine); Table.client gives the SDK
+// client of a region added since New.
 
 // topology is one replica set of the Table and what routes to it.
 // Immutable once published.
@@ -63,7 +64,8 @@ func (t *Table[T]) currentReplicas() []multiregion.Region {
 
 // onReplicasChanged sets the hook called after each replica change with
 // the routed regions added and removed, from the refresh goroutine,
-// outside locks (the hook may call any Table method).
+// outside locks. The hook may call Table methods except Close, which
+// waits for the refresh goroutine (hand it to another goroutine).
 func (t *Table[T]) onReplicasChanged(fn func(added, removed []multiregion.Region)) {
 	t.ts.mu.Lock()
 	t.ts.onRepl = fn

@@ -144,6 +144,11 @@ func (t *Table[T]) transactWrite(ctx context.Context, op string, r multiregion.R
 		if err := t.pause(ctx, rand.N(d)+1); err != nil {
 			return err
 		}
+		if in.ClientRequestToken != nil {
+			// A new attempt, not a replay of the canceled one: a token
+			// names one attempt whose outcome the caller may not know.
+			in.ClientRequestToken = aws.String(newVersionID())
+		}
 	}
 }
 
