@@ -58,6 +58,9 @@ func (t *Table[T]) BatchGet(ctx context.Context, keys []any, optFns ...func(*Cal
 		if err != nil {
 			return nil, err
 		}
+		for _, raw := range got {
+			t.seeItem(t.keys.keyString(raw), raw) // writes of these keys condition on it (versioned.go)
+		}
 		for _, raw := range t.meta.visible(got) { // deleted items are absent
 			it, err := t.decodeItem(op, r, raw)
 			if err != nil {

@@ -117,3 +117,27 @@ func TestWriteLearnsVersionFromConditionFailure(t *testing.T) {
 		t.Fatalf("Prev = %s, want the version written behind the Table's back", m1.Prev)
 	}
 }
+
+// TestBatchGetFeedsVersions: a BatchGet, like a Get, tells the Table the
+// versions: the next Put of each key costs one request.
+func TestBatchGetFeedsVersions(t *testing.T) {
+	e := newEnv(t, mrec(use1, euw1))
+	quiet := func(o *dynamo.Options) { o.DisableConflictDetection, o.DisableProbe = true, true }
+	writer, reader := e.table(quiet), e.table(quiet)
+	ctx := testCtx(t)
+	pin := dynamo.InRegion(use1)
+	for sk := 1; sk <= 3; sk++ {
+		if _, err := writer.Put(ctx, Doc{PK: "bg", SK: sk}, pin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := reader.BatchGet(ctx, []any{Doc{PK: "bg", SK: 1}, Doc{PK: "bg", SK: 2}, Doc{PK: "bg", SK: 3}}, pin); err != nil {
+		t.Fatal(err)
+	}
+	for sk := 1; sk <= 3; sk++ {
+		var err error
+		if n := e.requests(func() { _, err = reader.Put(ctx, Doc{PK: "bg", SK: sk, Title: "x"}, pin) }); err != nil || n != 1 {
+			t.Fatalf("Put of sk %d after BatchGet: %d requests, %v", sk, n, err)
+		}
+	}
+}
