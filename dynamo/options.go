@@ -242,8 +242,8 @@ type Options struct {
 	Hedge *multiregion.Hedge
 
 	// VersionCacheSize bounds the keys whose last seen version the Table
-	// remembers (its Gets, BatchGets and writes), so that a write is conditioned on it
-	// in one round trip (see versioned.go). About 100 bytes per key plus
+	// remembers (its Gets, BatchGets and writes), so that a write is
+	// conditioned on it in one round trip (see versioned.go). About 100 bytes per key plus
 	// 48 per lineage entry (Options.LineageDepth): 500 at the default. A
 	// negative value turns the cache off: every write of an existing item
 	// then costs two round trips.

@@ -3,8 +3,9 @@ package dynamo
 import "sync"
 
 // versionCache remembers, per key, the version this Table last saw of the
-// item (from its own Gets, BatchGets and writes), so that a versioned write can be
-// conditioned on it at once instead of reading the version first. It is
+// item (from its own Gets, BatchGets and writes), so that a versioned
+// write can be conditioned on it at once instead of reading the version
+// first. It is
 // a hint, never trusted: every write is conditioned on the version it
 // assumes, and a miss (another writer got in, or the entry is stale)
 // returns the current item with the ConditionalCheckFailedException
