@@ -11,15 +11,20 @@ import (
 	"github.com/regionkit/multiregion/dynamo"
 )
 
-// requests counts the requests the emulator's us-east-1 endpoint served
-// while fn ran (the Client's background probes are off in newEnv, and
-// the tables here disable their own).
+// requests counts the requests every regional endpoint served while fn
+// ran (the Client's background probes are off in newEnv, and the tables
+// here disable their own).
 func (e *env) requests(fn func()) int64 {
 	e.t.Helper()
-	ep := e.rs.Endpoint(string(use1))
-	before := ep.Requests()
+	total := func() (n int64) {
+		for _, r := range e.emu.Regions() {
+			n += e.rs.Endpoint(r).Requests()
+		}
+		return n
+	}
+	before := total()
 	fn()
-	return ep.Requests() - before
+	return total() - before
 }
 
 // TestWriteRoundTrips counts the requests each versioned write sends: one

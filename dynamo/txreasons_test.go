@@ -11,7 +11,7 @@ import (
 
 // TestTransactionReasons: cancellations are read by reason code.
 func TestTransactionReasons(t *testing.T) {
-	e := newEnv(t, mrec(use1, euw1))
+	e := nearestUSE1(t) // the unpinned call below must start in us-east-1
 	tb := e.table(func(o *dynamo.Options) { o.DisableConflictDetection, o.DisableProbe = true, true })
 	ctx := testCtx(t)
 	pin := dynamo.InRegion(use1)
