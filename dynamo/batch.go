@@ -58,6 +58,9 @@ func (t *Table[T]) BatchGet(ctx context.Context, keys []any, optFns ...func(*Cal
 		if err != nil {
 			return nil, err
 		}
+		for _, raw := range got {
+			t.seeItem(t.keys.keyString(raw), raw) // writes of these keys condition on it (versioned.go)
+		}
 		for _, raw := range t.meta.visible(got) { // deleted items are absent
 			it, err := t.decodeItem(op, r, raw)
 			if err != nil {
@@ -93,7 +96,7 @@ func (t *Table[T]) batchGetIn(ctx context.Context, r multiregion.Region, api API
 			if try+1 >= unprocessedTries {
 				return items, pending, t.unprocessed(r, len(pending))
 			}
-			if err := sleep(ctx, unprocessedPause<<try); err != nil {
+			if err := t.pause(ctx, unprocessedPause<<try); err != nil {
 				return items, pending, err
 			}
 		}
@@ -254,7 +257,7 @@ func (t *Table[T]) batchWriteIn(ctx context.Context, r multiregion.Region, api A
 		if try+1 >= unprocessedTries {
 			return pendingOf(t, wrs, byReq), t.unprocessed(r, len(wrs))
 		}
-		if err := sleep(ctx, unprocessedPause<<try); err != nil {
+		if err := t.pause(ctx, unprocessedPause<<try); err != nil {
 			return pendingOf(t, wrs, byReq), err
 		}
 	}

@@ -89,21 +89,22 @@ func (t *Table[T]) callOptions(op string, fns []func(*CallOptions)) (CallOptions
 	if err := t.pinned(op, co.Region); err != nil {
 		return co, err
 	}
+	set := t.topology().set
 	for _, r := range co.Exclude {
 		i, err := t.mr.Index(r)
 		switch {
-		case err != nil || !t.set.Has(i):
+		case err != nil || !set.Has(i):
 			return co, &InputError{Op: op, Reason: fmt.Sprintf("excluded region %s has no replica of table %s routed to", r, t.name), Err: err}
 		case r == co.Region:
 			return co, &InputError{Op: op, Reason: fmt.Sprintf("region %s is both pinned and excluded", r)}
 		}
 		co.exclude = co.exclude.With(i)
 	}
-	if co.exclude != 0 && co.exclude&t.set == t.set {
+	if co.exclude != 0 && co.exclude&set == set {
 		return co, &InputError{Op: op, Reason: fmt.Sprintf("every replica region of table %s is excluded: nowhere to send the call", t.name)}
 	}
 	if co.Prefer != "" {
-		if i, err := t.mr.Index(co.Prefer); err != nil || !t.set.Has(i) {
+		if i, err := t.mr.Index(co.Prefer); err != nil || !set.Has(i) {
 			return co, &InputError{Op: op, Reason: fmt.Sprintf("preferred region %s has no replica of table %s routed to", co.Prefer, t.name), Err: err}
 		}
 	}

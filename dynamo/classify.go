@@ -38,6 +38,10 @@ func classify(_ context.Context, err error) route.Class {
 	if errors.As(err, &unp) {
 		return route.Throttled
 	}
+	var tce *TransactionCanceledError
+	if errors.As(err, &tce) && tce.Throttled() {
+		return route.Throttled // canceled by throttling: not applied anywhere, so it may move on
+	}
 	if isTyped(err) {
 		return route.Caller
 	}
@@ -56,6 +60,11 @@ func classifyAPI(err error, apiErr smithy.APIError) route.Class {
 	var rwc *types.ReplicatedWriteConflictException
 	if errors.As(err, &rwc) {
 		return route.NotApplied // retry-safe by AWS's word; the in-place retries ran out
+	}
+	if isNotFound(err) {
+		// The table is not in this region (a replica removed): nothing
+		// was applied, and another replica may serve (topology.go).
+		return route.NotApplied
 	}
 	// InternalServerError and other 5xx: AWS says the request may or may
 	// not have been processed.
@@ -94,9 +103,13 @@ func isTyped(err error) bool {
 		vm  *VersionMismatchError
 		nr  *NoReplicaError
 		tnf *TableNotFoundError
+		tce *TransactionCanceledError
+		mae *MetadataAttributeError
+		itl *ItemTooLargeError
 	)
 	return errors.As(err, &op) || errors.As(err, &cf) || errors.As(err, &cfl) || errors.As(err, &in) ||
-		errors.As(err, &ke) || errors.As(err, &me) || errors.As(err, &vm) || errors.As(err, &nr) || errors.As(err, &tnf)
+		errors.As(err, &ke) || errors.As(err, &me) || errors.As(err, &vm) || errors.As(err, &nr) || errors.As(err, &tnf) ||
+		errors.As(err, &tce) || errors.As(err, &mae) || errors.As(err, &itl)
 }
 
 // unprocessedError: BatchGet or BatchWrite requests DynamoDB kept

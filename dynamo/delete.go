@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,12 +22,13 @@ import (
 //
 // MREC: a Delete writes a tombstone version (see tombstone.go), so a write
 // lost to a concurrent delete, and a delete lost to a concurrent write,
-// are surfaced like any lost write. Like Put it reads the current version
-// first (one strongly consistent read of the projected metadata) and then
-// writes the tombstone with a PutItem conditioned on that version (1 WCU
-// for the small tombstone, replicated to every other replica): the same
-// cost as a Put of a small item, in place of a DeleteItem. Deleting an
-// item that is absent or already deleted writes nothing (the read only).
+// are surfaced like any lost write. The tombstone is a PutItem conditioned
+// on the version this Table last saw of the item (1 WCU for the small
+// tombstone, replicated to every other replica): one round trip after a
+// Get or a write of the key by this Table. For a key it has not seen live,
+// Delete reads the version first (one strongly consistent read of the
+// projected metadata): deleting an item that is absent or already deleted
+// writes nothing, and a guess must not decide that.
 // MRSC: a plain DeleteItem.
 func (t *Table[T]) Delete(ctx context.Context, key any, optFns ...func(*CallOptions)) (string, error) {
 	const op = "dynamo.Delete"
@@ -46,6 +46,9 @@ func (t *Table[T]) Delete(ctx context.Context, key any, optFns ...func(*CallOpti
 		expr, err := expression.NewBuilder().WithCondition(*co.Condition).Build()
 		if err != nil {
 			return "", &InputError{Op: op, Reason: "bad condition expression", Err: err}
+		}
+		if err := t.checkExpr(op, &expr); err != nil {
+			return "", err
 		}
 		cond, kind = &expr, opConditional
 	}
@@ -91,80 +94,52 @@ func (t *Table[T]) plainDelete(ctx context.Context, op string, r multiregion.Reg
 }
 
 // versionedDelete writes a tombstone over the version current in r,
-// conditioned on it (and on cond), retrying locally when only the version
-// check lost a race. It returns the version deleted and the tombstone.
-// With no item to delete it writes nothing; a caller's condition is then
-// still evaluated (checkAbsent).
+// conditioned on it (and on cond), through runVersioned. It returns the
+// version deleted and the tombstone. With no item to delete it writes
+// nothing; a caller's condition is then still evaluated (checkAbsent).
 func (t *Table[T]) versionedDelete(ctx context.Context, op string, r multiregion.Region, api API, key map[string]types.AttributeValue, cond *expression.Expression) (old, tomb Meta, err error) {
-	for try := 0; ; try++ {
-		seen, err := t.readCurrent(ctx, r, api, key)
-		if err != nil {
-			return Meta{}, Meta{}, err
-		}
-		var failed error
+	w := versionedWrite{op: op, r: r, api: api, key: key, ks: t.keys.keyString(key), userCond: cond != nil, needLive: true}
+	seen, tomb, err := t.runVersioned(ctx, w, func(ctx context.Context, seen current) (Meta, error) {
 		if !seen.live() {
 			if cond == nil {
-				return Meta{}, Meta{}, nil
+				return Meta{}, nil
 			}
-			failed = t.checkAbsent(ctx, r, api, key, seen, cond)
-		} else {
-			item, m := t.tombstone(r, key, seen.Meta)
-			c, names, values := t.versionCondition(seen.Version)
-			in := &dynamodb.PutItemInput{TableName: &t.name, Item: item, ConditionExpression: &c,
-				ExpressionAttributeNames: names, ExpressionAttributeValues: values}
-			if cond != nil {
-				in.ConditionExpression = aws.String("(" + aws.ToString(cond.Condition()) + ") AND (" + c + ")")
-				in.ExpressionAttributeNames = mergeMaps(names, cond.Names())
-				in.ExpressionAttributeValues = mergeMaps(values, cond.Values())
-			}
-			start := time.Now()
-			_, failed = api.PutItem(ctx, in)
-			failed = t.report(ctx, r, start, failed, true)
-			if failed == nil {
-				return seen.Meta, m, nil
-			}
+			return Meta{}, t.checkAbsent(ctx, op, r, api, key, seen, cond)
 		}
-		if failed == nil {
-			return Meta{}, Meta{}, nil
-		}
-		if !isConditionFailed(failed) {
-			return Meta{}, Meta{}, failed
-		}
-		if cond != nil {
-			// Which half failed? If the version is unchanged, the caller's.
-			again, rerr := t.readCurrent(ctx, r, api, key)
-			if rerr == nil && again.Version == seen.Version && again.exists == seen.exists {
-				return Meta{}, Meta{}, &ConditionFailedError{Op: op, Region: r, Err: cause(failed)}
-			}
-		}
-		if try >= t.opts.VersionRetries {
-			return Meta{}, Meta{}, &OpError{Op: op, Region: r, Err: fmt.Errorf("item changed under %d consecutive writes in this region: %w", try+1, cause(failed))}
-		}
+		p := t.tombstoneOver(r, key, seen, cond)
+		in := &dynamodb.PutItemInput{TableName: &t.name, Item: p.item, ConditionExpression: &p.cond,
+			ExpressionAttributeNames: p.names, ExpressionAttributeValues: p.values,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}
+		start := time.Now()
+		_, err := api.PutItem(ctx, in)
+		return p.m, t.report(ctx, r, start, err, true)
+	})
+	if err != nil || tomb.Version == "" {
+		return Meta{}, Meta{}, err
 	}
+	return seen.Meta, tomb, nil
 }
 
 // checkAbsent evaluates the caller's condition of a Delete of an item that
 // is absent or a tombstone, writing nothing: a one-item TransactWriteItems
 // ConditionCheck (MREC allows transactions), with the version check so a
-// write racing in the region is retried. A failed check is returned as a
-// *types.ConditionalCheckFailedException (isConditionFailed).
-func (t *Table[T]) checkAbsent(ctx context.Context, r multiregion.Region, api API, key map[string]types.AttributeValue, seen current, cond *expression.Expression) error {
-	c, names, values := t.versionCondition(seen.Version)
-	userNames := cond.Names()
-	if seen.Deleted {
-		userNames = t.absentKeyNames(userNames, "")
-	}
-	check := &types.ConditionCheck{TableName: &t.name, Key: key,
-		ConditionExpression:       aws.String("(" + aws.ToString(cond.Condition()) + ") AND (" + c + ")"),
-		ExpressionAttributeNames:  mergeMaps(names, userNames),
-		ExpressionAttributeValues: mergeMaps(values, cond.Values()),
-	}
-	start := time.Now()
-	_, err := api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{ConditionCheck: check}}})
-	err = t.report(ctx, r, start, err, false)
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		return &types.ConditionalCheckFailedException{Message: tce.Message}
+// write racing in the region is retried. The cancellation is read by
+// reason code (transactWrite): a failed check is returned as a
+// *types.ConditionalCheckFailedException carrying the item (ALL_OLD), for
+// runVersioned to tell the caller's condition from the version check; a
+// TransactionConflict is retried in place; throttling is a
+// *TransactionCanceledError (ErrThrottled: not applied).
+func (t *Table[T]) checkAbsent(ctx context.Context, op string, r multiregion.Region, api API, key map[string]types.AttributeValue, seen current, cond *expression.Expression) error {
+	check := t.absentCheck(key, seen, cond)
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{ConditionCheck: check}}}
+	err := t.transactWrite(ctx, op, r, api, in, []string{"check"})
+	var te *TransactionCanceledError
+	if errors.As(err, &te) {
+		for _, reason := range te.Reasons {
+			if reason.Code == ReasonConditionalCheckFailed {
+				return &types.ConditionalCheckFailedException{Message: aws.String(reason.Message), Item: reason.item}
+			}
+		}
 	}
 	return err
 }

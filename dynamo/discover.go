@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -63,20 +61,7 @@ func (t *Table[T]) discover(ctx context.Context) error {
 			replicas = append(replicas, r)
 		}
 	}
-	// Report them in the Client's preference order, whichever region answered.
-	slices.SortStableFunc(replicas, func(a, b multiregion.Region) int {
-		ia, ea := t.mr.Index(a)
-		ib, eb := t.mr.Index(b)
-		switch {
-		case ea != nil && eb != nil:
-			return strings.Compare(string(a), string(b))
-		case ea != nil:
-			return 1
-		case eb != nil:
-			return -1
-		}
-		return ia - ib
-	})
+	t.sortRegions(replicas) // in the Client's preference order, whichever region answered
 	for _, w := range desc.GlobalTableWitnesses {
 		t.witness = multiregion.Region(aws.ToString(w.RegionName))
 	}

@@ -75,9 +75,11 @@
 // old version is lost. Each loss is delivered once, to
 // Options.ConflictHandler or the Conflicts channel, however many regions
 // show it (deduplicated by lost version id in a bounded set). To know
-// precisely which version a write replaces, Put reads the current version
-// first and writes conditionally on it (one extra read and round trip per
-// write; see Put). A loss is held for Options.ConflictSettle before
+// precisely which version a write replaces, Put writes conditionally on
+// the version this Table last saw of the key (Options.VersionCacheSize),
+// or on no item for a key it never saw, and learns the current version
+// from a failed condition (ALL_OLD): one round trip in the common cases,
+// two for a blind overwrite (versioned.go). A loss is held for Options.ConflictSettle before
 // delivery, so that, with three or more replicas, a version overwritten in
 // one region but carried on by its own successor elsewhere is not reported
 // (settle.go).
@@ -87,18 +89,19 @@
 // In MREC a Delete (and a BatchWrite delete) therefore writes a tombstone:
 // a version like any other (new id, Prev = the version deleted, origin,
 // HLC) with <prefix>del = true, written with a PutItem conditioned on the
-// version read first. Losses involving deletes are then MODIFY records
+// version it replaces. Losses involving deletes are then MODIFY records
 // judged by the same rule, both ways: Conflict.Winner.Deleted is a write
 // lost to a delete, Conflict.Lost.Deleted a delete undone by a concurrent
-// write. Cost per Delete: one strongly consistent read of the projected
-// metadata and one PutItem of the small tombstone (replicated like any
-// write) in place of a DeleteItem, plus the tombstone's storage until a
+// write. Cost per Delete: one PutItem of the small tombstone (replicated
+// like any write) in place of a DeleteItem, plus one strongly consistent
+// read of the projected metadata when this Table has not seen the item
+// live, plus the tombstone's storage until a
 // later write replaces it or DynamoDB TTL removes it (Options.TombstoneTTL).
 // Get, BatchGet, TransactGet and Query never return a tombstone; Put,
 // Update and PutIfVersion(item, "") replace one, naming it as Prev; a
-// caller's condition evaluated on one sees no item (tombstone.go). Not
-// surfaced: deletes inside TransactWrite (TxDelete is a plain delete), and
-// deletes that bypass the Table or TTL removals (REMOVE records).
+// caller's condition evaluated on one sees no item (tombstone.go). TxDelete
+// writes a tombstone too. Not surfaced: deletes that bypass the Table or
+// TTL removals (REMOVE records).
 //
 // Stream position: by default a Table starts reading each shard at its end
 // (LATEST), so losses that happen while no Table reads the streams are
@@ -107,6 +110,20 @@
 // after a crash a conflict may be delivered again, with the same
 // Lost.Version). Options.StreamStart = StreamStartTrimHorizon reads the
 // retained 24 hours of shards without a checkpoint (checkpoint.go).
+//
+// # Validation and topology
+//
+// Bad input fails before any request with an error matching
+// ErrInvalidInput: an item type or map item with an attribute carrying
+// the metadata prefix, an expression naming one (*MetadataAttributeError),
+// a T without the table's key attributes (at New), an empty key string,
+// an item over 400 KB once stamped (*ItemTooLargeError). Transactions are
+// read by cancellation reason (*TransactionCanceledError: TransactionConflict
+// retried in place, ThrottlingError not applied and failed over).
+//
+// The replica list is re-described every Options.TopologyRefresh and on a
+// ResourceNotFoundException (which also fails the call over): a removed
+// replica is dropped, an added one used once ACTIVE (topology.go).
 //
 // # Read-your-writes
 //

@@ -37,6 +37,17 @@ var (
 	ErrTableNotFound = errors.New("dynamo: table not found")
 )
 
+// Sentinels of the write half (one-round-trip writes, validation,
+// transactions by reason code).
+var (
+	// ErrThrottled: a transaction DynamoDB canceled for throttling
+	// (ThrottlingError): not applied, safe to send again.
+	ErrThrottled = errors.New("dynamo: throttled, not applied")
+	// ErrTransactionConflict: a transaction still canceled by
+	// TransactionConflict after Options.ConflictRetries in-place retries.
+	ErrTransactionConflict = errors.New("dynamo: transaction conflict")
+)
+
 // OptionError reports an invalid Options field.
 type OptionError struct {
 	Field, Reason string

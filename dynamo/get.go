@@ -59,7 +59,7 @@ func (t *Table[T]) Get(ctx context.Context, key any, optFns ...func(*CallOptions
 	}
 	var raw map[string]types.AttributeValue
 	var r multiregion.Region
-	if t.loop.Hedged(t.call(op, opRead, co, prefer)) {
+	if t.topology().loop.Hedged(t.call(op, opRead, co, prefer)) {
 		raw, r, err = routeRead(ctx, t, op, co, prefer, get)
 	} else {
 		// Unhedged: one attempt at a time, so the closure may write the
@@ -73,6 +73,7 @@ func (t *Table[T]) Get(ctx context.Context, key any, optFns ...func(*CallOptions
 	if err != nil {
 		return out, err
 	}
+	t.seeItem(t.keys.keyString(k), raw)        // the next write of the key conditions on it (versioned.go)
 	if raw == nil || t.meta.isTombstone(raw) { // a deleted item (tombstone.go)
 		return out, &OpError{Op: op, Region: r, Err: ErrNotFound}
 	}

@@ -31,44 +31,9 @@ import (
 // dynalite has no replication, streams or transactions: one region, a
 // static replica list, no conflict detection.
 func TestDynaliteAcceptsEveryRequestShape(t *testing.T) {
-	env, err := lab.Load()
-	if errors.Is(err, lab.ErrNotRunning) {
-		t.Fatal("lab not running: scripts/lab up")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
 	const region = multiregion.Region("us-east-1")
-	endpoint, err := env.Endpoint(string(region), lab.DynamoDB)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := testCtx(t)
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	cfg := aws.Config{Region: string(region), HTTPClient: &http.Client{Transport: tr},
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
-	mr, err := multiregion.New(ctx, cfg, multiregion.WithRegions(region),
-		multiregion.WithEndpoint(region, multiregion.ServiceDynamoDB, endpoint),
-		func(o *multiregion.Options) { o.DisableBackgroundProbes = true })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = mr.Close() })
-
-	table := "dynamo-it-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	raw := dynamodb.NewFromConfig(mr.Config(region))
-	_, err = raw.CreateTable(ctx, multiregiontest.TableInput(table, multiregiontest.StringKey("pk"), multiregiontest.NumberKey("sk")))
-	if err != nil {
-		t.Fatalf("CreateTable: %v", err)
-	}
-	t.Cleanup(func() { _, _ = raw.DeleteTable(testCtx(t), &dynamodb.DeleteTableInput{TableName: aws.String(table)}) })
-	waiter := dynamodb.NewTableExistsWaiter(raw, func(o *dynamodb.TableExistsWaiterOptions) {
-		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 200*time.Millisecond
-	})
-	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 30*time.Second); err != nil {
-		t.Fatalf("table not ACTIVE: %v", err)
-	}
+	mr, table := dynaliteTable(t, "dynamo-it-")
 
 	tb, err := dynamo.New[Doc](ctx, mr, table, dynamo.WithReplicas(region), dynamo.WithKeys("pk", "sk"),
 		func(o *dynamo.Options) { o.DisableConflictDetection = true })
@@ -145,4 +110,51 @@ func TestDynaliteAcceptsEveryRequestShape(t *testing.T) {
 	if _, err := tb.Get(ctx, Doc{PK: "it", SK: 1}); !errors.Is(err, dynamo.ErrNotFound) {
 		t.Fatalf("Get after Delete: %v", err)
 	}
+}
+
+// dynaliteTable creates a fresh table (keyed pk S + sk N) on the lab's
+// dynalite in us-east-1, ACTIVE, deleted at cleanup, and a
+// multiregion.Client of that one region pointed at it.
+func dynaliteTable(t *testing.T, prefix string) (*multiregion.Client, string) {
+	t.Helper()
+	env, err := lab.Load()
+	if errors.Is(err, lab.ErrNotRunning) {
+		t.Fatal("lab not running: scripts/lab up")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	const region = multiregion.Region("us-east-1")
+	endpoint, err := env.Endpoint(string(region), lab.DynamoDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	cfg := aws.Config{Region: string(region), HTTPClient: &http.Client{Transport: tr},
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")}
+	mr, err := multiregion.New(ctx, cfg, multiregion.WithRegions(region),
+		multiregion.WithEndpoint(region, multiregion.ServiceDynamoDB, endpoint),
+		func(o *multiregion.Options) { o.DisableBackgroundProbes = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = mr.Close() })
+
+	table := prefix + strconv.FormatInt(time.Now().UnixNano(), 36)
+	raw := dynamodb.NewFromConfig(mr.Config(region))
+	_, err = raw.CreateTable(ctx, multiregiontest.TableInput(table, multiregiontest.StringKey("pk"), multiregiontest.NumberKey("sk")))
+	if err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	t.Cleanup(func() { _, _ = raw.DeleteTable(testCtx(t), &dynamodb.DeleteTableInput{TableName: aws.String(table)}) })
+	waiter := dynamodb.NewTableExistsWaiter(raw, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 200*time.Millisecond
+	})
+	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}, 30*time.Second); err != nil {
+		t.Fatalf("table not ACTIVE: %v", err)
+	}
+
+	return mr, table
 }

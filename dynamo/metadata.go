@@ -163,8 +163,16 @@ func (k keySchema) extract(op string, item map[string]types.AttributeValue) (map
 		if !ok || v == nil {
 			return nil, &KeyError{Op: op, Attribute: name, Reason: "missing"}
 		}
-		switch v.(type) {
-		case *types.AttributeValueMemberS, *types.AttributeValueMemberN, *types.AttributeValueMemberB:
+		switch x := v.(type) {
+		case *types.AttributeValueMemberS:
+			if x.Value == "" {
+				return nil, &KeyError{Op: op, Attribute: name, Reason: "empty string (DynamoDB rejects empty key values)"}
+			}
+		case *types.AttributeValueMemberB:
+			if len(x.Value) == 0 {
+				return nil, &KeyError{Op: op, Attribute: name, Reason: "empty binary (DynamoDB rejects empty key values)"}
+			}
+		case *types.AttributeValueMemberN:
 		default:
 			return nil, &KeyError{Op: op, Attribute: name, Reason: "a key must be a string, number or binary, got " + reflect.TypeOf(v).Elem().Name()}
 		}

@@ -59,6 +59,8 @@ const (
 	DefaultConflictRetries    = 5
 	DefaultConflictBackoff    = 20 * time.Millisecond
 	DefaultRYWTrackedKeys     = 10000
+	DefaultVersionCacheSize   = 10000
+	DefaultTopologyRefresh    = time.Minute
 )
 
 // Options configures a Table. The zero value of every field is its
@@ -239,6 +241,22 @@ type Options struct {
 	// default: nil (no hedging)
 	Hedge *multiregion.Hedge
 
+	// VersionCacheSize bounds the keys whose last seen version the Table
+	// remembers (its Gets, BatchGets and writes), so that a write is
+	// conditioned on it in one round trip (see versioned.go). About 100 bytes per key plus
+	// 48 per lineage entry (Options.LineageDepth): 500 at the default. A
+	// negative value turns the cache off: every write of an existing item
+	// then costs two round trips.
+	// default: 10000
+	VersionCacheSize int
+
+	// TopologyRefresh is how often the Table re-describes the table to
+	// learn of replicas added (used once ACTIVE) or removed (dropped); a
+	// ResourceNotFoundException triggers a refresh at once. Negative: never.
+	// A static Replicas list is never refreshed. See topology.go.
+	// default: 1m
+	TopologyRefresh time.Duration
+
 	// Logger receives each conflict surfaced (Info: versions and regions,
 	// never keys or items), stream reader failures (Warn once per streak,
 	// then Debug until a poll succeeds), detector gaps (Warn) and
@@ -285,6 +303,7 @@ func resolveTuning(o *Options) {
 	def(&o.VersionRetries, DefaultVersionRetries)
 	def(&o.ConflictRetries, DefaultConflictRetries)
 	def(&o.RYWTrackedKeys, DefaultRYWTrackedKeys)
+	def(&o.VersionCacheSize, DefaultVersionCacheSize)
 	if o.MetadataPrefix == "" {
 		o.MetadataPrefix = DefaultMetadataPrefix
 	}
@@ -293,6 +312,9 @@ func resolveTuning(o *Options) {
 	}
 	if o.ConflictBackoff == 0 {
 		o.ConflictBackoff = DefaultConflictBackoff
+	}
+	if o.TopologyRefresh == 0 {
+		o.TopologyRefresh = DefaultTopologyRefresh
 	}
 	c, _ := multiregion.Capability(multiregion.DynamoDBMREC)
 	if o.PropagationWindow == 0 {

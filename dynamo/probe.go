@@ -30,7 +30,7 @@ func (t *Table[T]) prober() multiregion.Prober {
 	in := &dynamodb.GetItemInput{TableName: aws.String(t.name), Key: key,
 		ProjectionExpression: aws.String("#k"), ExpressionAttributeNames: map[string]string{"#k": t.keys.pk}}
 	return multiregion.ProberFunc(func(ctx context.Context, r multiregion.Region) (time.Duration, error) {
-		api := t.clients[r]
+		api := t.client(r)
 		start := time.Now()
 		_, err := api.GetItem(ctx, in)
 		rtt := time.Since(start)

@@ -43,10 +43,28 @@ func (t *Table[T]) route(ctx context.Context, op string, kind opKind, co CallOpt
 	if err := t.checkOpen(ctx); err != nil {
 		return "", err
 	}
-	r, err := t.loop.Run(ctx, t.call(op, kind, co, prefer), func(ctx context.Context, a *route.Attempt) error {
-		return t.attempt(ctx, op, a.Region, fn)
-	})
-	return r, t.closedErr(err)
+	for {
+		tp := t.topology()
+		r, err := tp.loop.Run(ctx, t.call(op, kind, co, prefer), func(ctx context.Context, a *route.Attempt) error {
+			return t.attempt(ctx, op, tp, a.Region, fn)
+		})
+		if err != nil && t.topology() != tp && t.swapped(err) {
+			continue // the replica set changed under the call (topology.go)
+		}
+		return r, t.finish(r, err)
+	}
+}
+
+// finish is the error a call returns: ErrClosed when the Table closed, a
+// *TableNotFoundError when every region tried answered
+// ResourceNotFoundException (which fails calls over: a removed replica).
+func (t *Table[T]) finish(r multiregion.Region, err error) error {
+	err = t.closedErr(err)
+	var rnf *types.ResourceNotFoundException
+	if err != nil && errors.As(err, &rnf) && !isTyped(err) {
+		return t.notFound(r, err)
+	}
+	return err
 }
 
 // call is the loop's Call of one operation.
@@ -74,23 +92,29 @@ func routeRead[T, V any](ctx context.Context, t *Table[T], op string, co CallOpt
 		var zero V
 		return zero, "", err
 	}
-	v, r, err := route.RunValue(ctx, t.loop, t.call(op, opRead, co, prefer), func(ctx context.Context, a *route.Attempt) (V, error) {
-		var out V
-		err := t.attempt(ctx, op, a.Region, func(ctx context.Context, r multiregion.Region, api API) error {
-			var err error
-			out, err = fn(ctx, r, api)
-			return err
+	for {
+		tp := t.topology()
+		v, r, err := route.RunValue(ctx, tp.loop, t.call(op, opRead, co, prefer), func(ctx context.Context, a *route.Attempt) (V, error) {
+			var out V
+			err := t.attempt(ctx, op, tp, a.Region, func(ctx context.Context, r multiregion.Region, api API) error {
+				var err error
+				out, err = fn(ctx, r, api)
+				return err
+			})
+			return out, err
 		})
-		return out, err
-	})
-	return v, r, t.closedErr(err)
+		if err != nil && t.topology() != tp && t.swapped(err) {
+			continue
+		}
+		return v, r, t.finish(r, err)
+	}
 }
 
 // attempt runs fn once in r, retrying MRSC replicated write conflicts in
 // place with exponential backoff and full jitter: AWS documents them as
 // retry-safe, and the conflicting write is in flight in this very region.
-func (t *Table[T]) attempt(ctx context.Context, op string, r multiregion.Region, fn attemptFunc) error {
-	api := t.clients[r]
+func (t *Table[T]) attempt(ctx context.Context, op string, tp *topology, r multiregion.Region, fn attemptFunc) error {
+	api := tp.clients[r]
 	for try := 0; ; try++ {
 		err := fn(ctx, r, api)
 		if err == nil {
@@ -104,7 +128,7 @@ func (t *Table[T]) attempt(ctx context.Context, op string, r multiregion.Region,
 			return &ConflictError{Op: op, Region: r, Attempts: try + 1, Err: rwc}
 		}
 		d := min(t.opts.ConflictBackoff<<try, time.Second)
-		if err := sleep(ctx, rand.N(d)+1); err != nil {
+		if err := t.pause(ctx, rand.N(d)+1); err != nil {
 			return err
 		}
 	}
@@ -129,7 +153,7 @@ func (t *Table[T]) final(op string, r multiregion.Region, c route.Class, err err
 // missing there (ErrTableNotFound), or, when r is not a replica region of
 // the table, there is no replica (ErrNoReplica).
 func (t *Table[T]) notFound(r multiregion.Region, err error) error {
-	if t.hasReplica(r) || len(t.replicas) == 0 {
+	if t.hasReplica(r) || len(t.topology().replicas) == 0 {
 		return &TableNotFoundError{Table: t.name, Region: r, Err: err}
 	}
 	return &NoReplicaError{Table: t.name, Region: r, Replicas: t.Replicas(), Err: err}
@@ -143,7 +167,14 @@ func (t *Table[T]) notFound(r multiregion.Region, err error) error {
 // sample (Query, batches: their time says more about their size than the
 // network). It returns nil or the classified error (route.Report).
 func (t *Table[T]) report(ctx context.Context, r multiregion.Region, start time.Time, err error, write bool) error {
-	return route.Report(ctx, t.store, classifier, t.reportOp, r, start, err, write)
+	if err != nil && isNotFound(err) {
+		t.kickTopology() // a removed replica? (topology.go)
+	}
+	var st *multiregion.Store // none yet while New describes the table
+	if tp := t.topology(); tp != nil {
+		st = tp.store
+	}
+	return route.Report(ctx, st, classifier, t.reportOp, r, start, err, write)
 }
 
 // sleep waits d or until ctx ends.

@@ -36,13 +36,21 @@ type Table[T any] struct {
 	left     []multiregion.Region // replicas in regions the Client does not list (AllowPartialReplicas)
 	set      multiregion.RegionSet
 	clients  map[multiregion.Region]API
-	store    *multiregion.Store // this table's routing state on the Client
-	reportOp string             // "dynamo.<table>", the Op of the failures report records (built once: report runs per SDK call)
-	loop     *route.Loop
+	reportOp string // "dynamo.<table>", the Op of the failures report records (built once: report runs per SDK call)
 	hlc      *hlcClock
 	kc       *keyCodec   // fast key extraction from a T, or nil
 	ryw      *rywTracker // nil unless Options.ReadYourWrites
 	det      *detector   // nil unless MREC with detection
+
+	// Write half (versioned.go, topology.go).
+	versions   *versionCache // versions last seen per key; nil with VersionCacheSize < 0
+	checkItems bool          // T is not a struct: items are checked for metadata names per call (validate.go)
+	metaBudget int           // the most bytes the metadata stamp adds to an item (itemsize.go)
+	// topo is the live replica set with its Store (this table's routing
+	// state on the Client) and call loop; the replica fields above are the
+	// one New found (topology.go).
+	topo atomic.Pointer[topology]
+	ts   topologyState
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -95,21 +103,27 @@ func New[T any](ctx context.Context, mr *multiregion.Client, table string, optFn
 	if err := multiregion.Validate(t.mode.kind(), t.members(), ""); err != nil {
 		return nil, err
 	}
-	if err := t.register(); err != nil {
+	if err := t.checkItemType(); err != nil {
+		return nil, err
+	}
+	t.metaBudget = t.maxMetaSize(longestName(t.all))
+	if err := t.register(&topology{replicas: t.replicas, all: t.all, left: t.left, set: t.set, clients: t.clients}); err != nil {
 		return nil, err
 	}
 	t.kc = newKeyCodec(reflect.TypeFor[T](), t.keys)
+	t.versions = newVersionCache(o.VersionCacheSize)
 	if o.ReadYourWrites {
 		t.ryw = newRYWTracker(o.RYWTrackedKeys, o.PropagationWindow)
 	}
 	if t.mode == MREC && !o.DisableConflictDetection {
 		det, err := startDetector(ctx, t)
 		if err != nil {
-			_ = t.store.Close()
+			_ = t.topology().store.Close()
 			return nil, err
 		}
 		t.det = det
 	}
+	t.startTopology()
 	return t, nil
 }
 
@@ -122,26 +136,30 @@ func (t *Table[T]) members() []multiregion.Region {
 	return m
 }
 
-// register creates the table's Store on the Client (its own health and
-// latency per replica region, probed with a key-only GetItem unless
-// Options.DisableProbe) and the call loop that routes through it.
-func (t *Table[T]) register() error {
+// register creates the Store of topology tp on the Client (the table's
+// own health and latency per replica region, probed with a key-only
+// GetItem unless Options.DisableProbe) and the call loop that routes
+// through it, and publishes tp.
+func (t *Table[T]) register(tp *topology) error {
 	var prober multiregion.Prober
 	if !t.opts.DisableProbe {
 		prober = t.prober()
 	}
-	st, err := t.mr.NewStore(t.storeName(), t.replicas, func(o *multiregion.StoreOptions) {
-		o.Kind, o.Prober, o.LeftOut = t.mode.kind(), prober, t.left
+	st, err := t.mr.NewStore(t.storeName(), tp.replicas, func(o *multiregion.StoreOptions) {
+		o.Kind, o.Prober, o.LeftOut = t.mode.kind(), prober, tp.left
 	})
 	if err != nil {
 		return err
 	}
-	t.store = st
+	tp.store = st
 	t.reportOp = "dynamo." + t.name
-	t.loop = &route.Loop{Store: st, Classifier: classifier, Final: t.final, Logger: t.opts.Logger}
-	if t.opts.Hedge != nil {
-		t.loop.Hedge = route.NewHedger(*t.opts.Hedge)
+	tp.loop = &route.Loop{Store: st, Classifier: classifier, Final: t.final, Logger: t.opts.Logger}
+	if old := t.topo.Load(); old != nil {
+		tp.loop.Hedge = old.loop.Hedge // keep the hedge's latency history
+	} else if t.opts.Hedge != nil {
+		tp.loop.Hedge = route.NewHedger(*t.opts.Hedge)
 	}
+	t.topo.Store(tp)
 	return nil
 }
 
@@ -158,43 +176,55 @@ func (t *Table[T]) storeName() string {
 // Options.AllowPartialReplicas accepts a subset: the others are then
 // counted by the capability rules, not routed to, and named in Status.
 func (t *Table[T]) setReplicas(replicas []multiregion.Region) error {
-	t.all = replicas
-	for _, r := range replicas {
-		i, err := t.mr.Index(r)
-		if err != nil {
-			if errors.Is(err, multiregion.ErrClosed) {
-				return err
-			}
-			if !t.opts.AllowPartialReplicas {
-				return &NoReplicaError{Table: t.name, Region: r, Replicas: replicas,
-					Err: fmt.Errorf("the table has a replica in %s, which the multiregion.Client does not list (add it to WithRegions, or set Options.AllowPartialReplicas): %w", r, err)}
-			}
-			t.left = append(t.left, r)
-			continue
-		}
-		t.replicas = append(t.replicas, r)
-		t.set = t.set.With(i)
+	routed, left, set, err := t.partition(replicas)
+	if err != nil {
+		return err
+	}
+	t.all, t.replicas, t.left, t.set = replicas, routed, left, set
+	for _, r := range routed {
 		if t.clients[r] == nil {
 			t.clients[r] = t.opts.NewClient(r, t.mr.Config(r))
 		}
 	}
-	if len(t.replicas) == 0 {
-		return &NoReplicaError{Table: t.name, Region: "", Replicas: replicas,
+	return nil
+}
+
+// partition splits replicas into those routed to (regions of the Client)
+// and those left out (AllowPartialReplicas), or fails as setReplicas says.
+func (t *Table[T]) partition(replicas []multiregion.Region) (routed, left []multiregion.Region, set multiregion.RegionSet, err error) {
+	for _, r := range replicas {
+		i, err := t.mr.Index(r)
+		if err != nil {
+			if errors.Is(err, multiregion.ErrClosed) {
+				return nil, nil, 0, err
+			}
+			if !t.opts.AllowPartialReplicas {
+				return nil, nil, 0, &NoReplicaError{Table: t.name, Region: r, Replicas: replicas,
+					Err: fmt.Errorf("the table has a replica in %s, which the multiregion.Client does not list (add it to WithRegions, or set Options.AllowPartialReplicas): %w", r, err)}
+			}
+			left = append(left, r)
+			continue
+		}
+		routed = append(routed, r)
+		set = set.With(i)
+	}
+	if len(routed) == 0 {
+		return nil, nil, 0, &NoReplicaError{Table: t.name, Region: "", Replicas: replicas,
 			Err: fmt.Errorf("none of the table's replica regions is a region of the multiregion.Client (%v)", t.mr.Regions())}
 	}
-	return nil
+	return routed, left, set, nil
 }
 
 // pinned checks that r, a region a caller asked for, serves the table.
 func (t *Table[T]) pinned(op string, r multiregion.Region) error {
-	if r == "" || t.clients[r] != nil && t.hasReplica(r) {
+	if r == "" || t.client(r) != nil && t.hasReplica(r) {
 		return nil
 	}
 	return &NoReplicaError{Table: t.name, Region: r, Replicas: t.Replicas(), Err: fmt.Errorf("%s: not a replica region of this Table", op)}
 }
 
 func (t *Table[T]) hasReplica(r multiregion.Region) bool {
-	for _, x := range t.replicas {
+	for _, x := range t.topology().replicas {
 		if x == r {
 			return true
 		}
@@ -210,7 +240,7 @@ func (t *Table[T]) Consistency() Consistency { return t.mode }
 
 // Replicas returns the serving replica regions (witness excluded).
 func (t *Table[T]) Replicas() []multiregion.Region {
-	return append([]multiregion.Region(nil), t.replicas...)
+	return t.currentReplicas()
 }
 
 // Witness returns the MRSC witness region, or "".
@@ -238,9 +268,12 @@ func (t *Table[T]) Close() error {
 		if t.det != nil {
 			t.det.stop()
 		}
-		if t.store != nil {
-			_ = t.store.Close()
+		t.stopTopology()
+		t.ts.mu.Lock() // not while a refresh swaps the Store
+		if tp := t.topology(); tp != nil {
+			_ = tp.store.Close()
 		}
+		t.ts.mu.Unlock()
 	})
 	return nil
 }
@@ -251,7 +284,7 @@ func (t *Table[T]) checkOpen(ctx context.Context) error {
 	if t.closed.Load() {
 		return ErrClosed
 	}
-	if err := t.store.Err(); err != nil {
+	if err := t.topology().store.Err(); err != nil && !t.swapped(err) {
 		return err
 	}
 	return ctx.Err()
@@ -259,4 +292,4 @@ func (t *Table[T]) checkOpen(ctx context.Context) error {
 
 // Status returns the table's routing state: its replica regions in pick
 // order with their health and latency, and the replicas left out.
-func (t *Table[T]) Status() multiregion.StoreStatus { return t.store.Status() }
+func (t *Table[T]) Status() multiregion.StoreStatus { return t.topology().store.Status() }

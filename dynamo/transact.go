@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,7 +34,12 @@ const (
 )
 
 // versioned reports whether the op carries the Table's version check.
-func (o TxOp) versioned() bool { return o.kind == txPut || o.kind == txUpdate }
+func (o TxOp) versioned() bool { return o.kind != txCheck }
+
+// name is the op's kind as TxReason.Op names it.
+func (o TxOp) name() string {
+	return [...]string{txPut: "put", txUpdate: "update", txDelete: "delete", txCheck: "check"}[o.kind]
+}
 
 // TxPut puts item in a transaction, versioned like Put.
 func (t *Table[T]) TxPut(item T) TxOp {
@@ -48,19 +52,20 @@ func (t *Table[T]) TxUpdate(key any, upd expression.UpdateBuilder) TxOp {
 	k, err := t.keyFrom("dynamo.TxUpdate", key)
 	op := TxOp{kind: txUpdate, key: k, err: err}
 	if err == nil {
-		op.expr, op.err = buildExpr("dynamo.TxUpdate", expression.NewBuilder().WithUpdate(upd))
+		op.expr, op.err = t.buildExpr("dynamo.TxUpdate", expression.NewBuilder().WithUpdate(upd))
 	}
 	return op
 }
 
 // TxDelete deletes the item with key in a transaction, if cond (optional)
-// holds. Unlike Delete it is a plain DeleteItem, not a tombstone: a write
-// lost to it, or it lost to a write in another region, is not surfaced.
+// holds. Like Delete it writes a tombstone version over the version
+// current in the region (so a loss involving it is surfaced), and writes
+// nothing but a check over an item that is absent or already deleted.
 func (t *Table[T]) TxDelete(key any, cond ...expression.ConditionBuilder) TxOp {
 	k, err := t.keyFrom("dynamo.TxDelete", key)
 	op := TxOp{kind: txDelete, key: k, err: err}
 	if err == nil && len(cond) > 0 {
-		op.expr, op.err = buildExpr("dynamo.TxDelete", expression.NewBuilder().WithCondition(cond[0]))
+		op.expr, op.err = t.buildExpr("dynamo.TxDelete", expression.NewBuilder().WithCondition(cond[0]))
 	}
 	return op
 }
@@ -70,15 +75,18 @@ func (t *Table[T]) TxCheck(key any, cond expression.ConditionBuilder) TxOp {
 	k, err := t.keyFrom("dynamo.TxCheck", key)
 	op := TxOp{kind: txCheck, key: k, err: err}
 	if err == nil {
-		op.expr, op.err = buildExpr("dynamo.TxCheck", expression.NewBuilder().WithCondition(cond))
+		op.expr, op.err = t.buildExpr("dynamo.TxCheck", expression.NewBuilder().WithCondition(cond))
 	}
 	return op
 }
 
-func buildExpr(op string, b expression.Builder) (*expression.Expression, error) {
+func (t *Table[T]) buildExpr(op string, b expression.Builder) (*expression.Expression, error) {
 	e, err := b.Build()
 	if err != nil {
 		return nil, &InputError{Op: op, Reason: "bad expression", Err: err}
+	}
+	if err := t.checkExpr(op, &e); err != nil {
+		return nil, err
 	}
 	return &e, nil
 }
@@ -101,11 +109,17 @@ type TransactResult struct {
 // *TransactionsUnsupportedError before any network call: AWS rejects
 // transactions there.
 //
-// Puts and updates are versioned (the current versions are read first and
-// the transaction is conditioned on them; a race in the region is retried
-// locally). A failed TxCheck or TxDelete condition matches
-// ErrConditionFailed. It is a conditional write: an unknown outcome is a
-// *multiregion.RegionError{OutcomeUnknown: true}, never replayed elsewhere.
+// Puts, updates and deletes are versioned like Put, Update and Delete:
+// conditioned on the version this Table last saw of each item (deletes of
+// keys not seen live read it first), a race in the region retried with the
+// versions the cancellation returned. A cancellation is read by reason
+// code: a failed TxCheck or TxDelete condition is a
+// *TransactionCanceledError matching ErrConditionFailed and naming the
+// items by index; TransactionConflict is retried in place with backoff
+// (Options.ConflictRetries); throttling matches ErrThrottled (not applied:
+// the call moves to the next region). It is a conditional write: an
+// unknown outcome is a *multiregion.RegionError{OutcomeUnknown: true},
+// never replayed elsewhere.
 func (t *Table[T]) TransactWrite(ctx context.Context, ops []TxOp, optFns ...func(*CallOptions)) (*TransactResult, error) {
 	const op = "dynamo.TransactWrite"
 	if err := t.transactionsAllowed(op); err != nil {
@@ -146,95 +160,69 @@ func (t *Table[T]) transactionsAllowed(op string) error {
 	return nil
 }
 
-// transactIn reads the versions of the versioned ops in r and runs the
-// transaction conditioned on them, retrying when only those checks failed.
+// transactIn runs the transaction in r over the versions it assumes
+// (txVersions), retrying with the versions learned when only version
+// checks failed.
 func (t *Table[T]) transactIn(ctx context.Context, op string, r multiregion.Region, api API, ops []TxOp, metas []Meta) error {
-	var keys []map[string]types.AttributeValue
-	for _, o := range ops {
-		if o.versioned() {
-			keys = append(keys, o.key)
-		}
+	kinds := make([]string, len(ops))
+	for i, o := range ops {
+		kinds[i] = o.name()
 	}
+	v := newTxVersions(t, ops)
 	for try := 0; ; try++ {
-		seen := map[string]Meta{}
-		if len(keys) > 0 {
-			items, _, err := t.batchGetIn(ctx, r, api, keys, true, t.metaProjection())
-			if err != nil {
-				return err
-			}
-			for _, it := range items {
-				seen[t.keys.keyString(it)] = t.meta.parse(it)
-			}
+		if err := v.refresh(ctx, r, api); err != nil {
+			return err
 		}
 		in := &dynamodb.TransactWriteItemsInput{ClientRequestToken: aws.String(newVersionID())}
 		for i, o := range ops {
-			in.TransactItems = append(in.TransactItems, t.txItem(o, r, seen[t.keys.keyString(o.key)], &metas[i]))
+			in.TransactItems = append(in.TransactItems, t.txItem(o, r, v.seen[i], &metas[i]))
 		}
-		start := time.Now()
-		_, err := api.TransactWriteItems(ctx, in)
-		if err = t.report(ctx, r, start, err, true); err == nil {
+		err := t.transactWrite(ctx, op, r, api, in, kinds)
+		if err == nil {
+			v.wrote(metas)
 			return nil
 		}
-		var tce *types.TransactionCanceledException
-		if !errors.As(err, &tce) {
+		var te *TransactionCanceledError
+		if !errors.As(err, &te) || !v.learn(te) {
 			return err
 		}
-		if !onlyVersionChecksFailed(ops, tce) {
-			return &ConditionFailedError{Op: op, Region: r, Err: tce}
-		}
 		if try >= t.opts.VersionRetries {
-			return &OpError{Op: op, Region: r, Err: fmt.Errorf("items changed under %d consecutive attempts: %w", try+1, tce)}
+			return &OpError{Op: op, Region: r, Err: fmt.Errorf("items changed under %d consecutive attempts: %w", try+1, te)}
 		}
 	}
 }
 
 // txItem renders one op for region r over the version seen.
-func (t *Table[T]) txItem(o TxOp, r multiregion.Region, seen Meta, meta *Meta) types.TransactWriteItem {
+func (t *Table[T]) txItem(o TxOp, r multiregion.Region, seen current, meta *Meta) types.TransactWriteItem {
+	all := types.ReturnValuesOnConditionCheckFailureAllOld
 	switch o.kind {
 	case txPut:
-		m := t.nextMeta(r, seen)
-		*meta = m
-		item := maps.Clone(o.item)
-		t.meta.stamp(item, m)
-		cond, names, values := t.versionCondition(seen.Version)
-		return types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: item,
-			ConditionExpression: &cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values}}
+		p := t.putOver(r, o.item, seen)
+		*meta = p.m
+		return types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: p.item, ConditionExpression: &p.cond,
+			ExpressionAttributeNames: p.names, ExpressionAttributeValues: p.values, ReturnValuesOnConditionCheckFailure: all}}
 	case txUpdate:
-		m := t.nextMeta(r, seen)
+		m := t.nextMeta(r, seen.Meta)
 		*meta = m
-		u := t.updateInput(o.key, *o.expr, seen, m)
+		u := t.updateInput(o.key, *o.expr, seen.Meta, m)
 		return types.TransactWriteItem{Update: &types.Update{TableName: &t.name, Key: o.key,
 			UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
-			ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues}}
+			ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+			ReturnValuesOnConditionCheckFailure: all}}
 	case txDelete:
-		d := &types.Delete{TableName: &t.name, Key: o.key}
-		if o.expr != nil {
-			d.ConditionExpression, d.ExpressionAttributeNames, d.ExpressionAttributeValues = o.expr.Condition(), o.expr.Names(), o.expr.Values()
+		if !seen.live() { // nothing to delete: check it stays so (and the caller's condition)
+			*meta = Meta{}
+			c := t.absentCheck(o.key, seen, o.expr)
+			return types.TransactWriteItem{ConditionCheck: c}
 		}
-		return types.TransactWriteItem{Delete: d}
+		p := t.tombstoneOver(r, o.key, seen, o.expr)
+		*meta = p.m
+		return types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: p.item, ConditionExpression: &p.cond,
+			ExpressionAttributeNames: p.names, ExpressionAttributeValues: p.values, ReturnValuesOnConditionCheckFailure: all}}
 	default:
 		return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &t.name, Key: o.key,
 			ConditionExpression: o.expr.Condition(), ExpressionAttributeNames: o.expr.Names(), ExpressionAttributeValues: o.expr.Values()}}
 	}
-}
-
-// onlyVersionChecksFailed reads the cancellation reasons (one per op, in
-// order, "None" for those that were fine).
-func onlyVersionChecksFailed(ops []TxOp, tce *types.TransactionCanceledException) bool {
-	if len(tce.CancellationReasons) != len(ops) {
-		return false
-	}
-	versionFailed := false
-	for i, reason := range tce.CancellationReasons {
-		switch code := aws.ToString(reason.Code); {
-		case code == "" || code == "None":
-		case code == "ConditionalCheckFailed" && ops[i].versioned():
-			versionFailed = true
-		default:
-			return false
-		}
-	}
-	return versionFailed
 }
 
 // TransactGet reads the items with keys atomically in one region (MREC);

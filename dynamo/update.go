@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"strings"
 	"time"
@@ -20,8 +19,9 @@ import (
 // it is after the update. A CallOptions.Condition is ANDed with the
 // Table's version check; when it fails the error matches ErrConditionFailed.
 //
-// Like Put, Update reads the current version first and conditions the
-// write on it (one extra strongly consistent read). Update is treated as
+// Like Put, Update is conditioned on the version this Table last saw of
+// the key (one round trip after a Get or a write of it; see versioned.go),
+// and learns the current version from a failed condition. Update is treated as
 // non-idempotent (SET n = n + 1 must not run twice): a regional failure
 // with an unknown outcome is returned as
 // *multiregion.RegionError{OutcomeUnknown: true}, never replayed elsewhere.
@@ -43,6 +43,9 @@ func (t *Table[T]) Update(ctx context.Context, key any, upd expression.UpdateBui
 	if err != nil {
 		return Item[T]{}, &InputError{Op: op, Reason: "bad update or condition expression", Err: err}
 	}
+	if err := t.checkExpr(op, &expr); err != nil {
+		return Item[T]{}, err
+	}
 	var raw map[string]types.AttributeValue
 	var meta Meta
 	r, err := t.route(ctx, op, opConditional, co, "", func(ctx context.Context, r multiregion.Region, api API) error {
@@ -59,36 +62,23 @@ func (t *Table[T]) Update(ctx context.Context, key any, upd expression.UpdateBui
 	return t.decodeItem(op, r, raw)
 }
 
-// versionedUpdate runs one UpdateItem in r conditioned on the version it
-// reads first, retrying locally when only the version check failed.
+// versionedUpdate runs one UpdateItem in r conditioned on the version
+// current there (runVersioned).
 func (t *Table[T]) versionedUpdate(ctx context.Context, op string, r multiregion.Region, api API, key map[string]types.AttributeValue, expr expression.Expression) (map[string]types.AttributeValue, Meta, error) {
-	userCond := expr.Condition()
-	for try := 0; ; try++ {
-		seen, err := t.readCurrent(ctx, r, api, key)
-		if err != nil {
-			return nil, Meta{}, err
-		}
+	var attrs map[string]types.AttributeValue
+	w := versionedWrite{op: op, r: r, api: api, key: key, ks: t.keys.keyString(key), userCond: expr.Condition() != nil}
+	_, m, err := t.runVersioned(ctx, w, func(ctx context.Context, seen current) (Meta, error) {
 		m := t.nextMeta(r, seen.Meta)
 		in := t.updateInput(key, expr, seen.Meta, m)
+		in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 		start := time.Now()
 		out, err := api.UpdateItem(ctx, in)
 		if err = t.report(ctx, r, start, err, true); err == nil {
-			return out.Attributes, m, nil
+			attrs = out.Attributes
 		}
-		if !isConditionFailed(err) {
-			return nil, Meta{}, err
-		}
-		if userCond != nil {
-			// Which half failed? If the version is unchanged, the caller's.
-			again, rerr := t.readCurrent(ctx, r, api, key)
-			if rerr == nil && again.Version == seen.Version {
-				return nil, Meta{}, &ConditionFailedError{Op: op, Region: r, Err: cause(err)}
-			}
-		}
-		if try >= t.opts.VersionRetries {
-			return nil, Meta{}, &OpError{Op: op, Region: r, Err: fmt.Errorf("item changed under %d consecutive writes in this region: %w", try+1, cause(err))}
-		}
-	}
+		return m, err
+	})
+	return attrs, m, err
 }
 
 // updateInput merges the caller's expression with the metadata stamp and

@@ -65,7 +65,7 @@ func (h *regionHandler) describe(ctx context.Context, meta *tableMeta, status dd
 	for _, o := range e.others(r) {
 		td.Replicas = append(td.Replicas, ddbtypes.ReplicaDescription{
 			RegionName:    aws.String(o.name),
-			ReplicaStatus: ddbtypes.ReplicaStatusActive,
+			ReplicaStatus: o.replicaStatus(),
 		})
 	}
 	if e.opts.Witness != "" {

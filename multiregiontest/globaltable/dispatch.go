@@ -42,6 +42,11 @@ func (h *regionHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	target := req.Header.Get("X-Amz-Target")
 	ctx := req.Context()
+	if h.r.removed() && target != dynamoTargetPrefix+"ListTables" {
+		// A removed replica (replicas.go): the table is gone from here.
+		writeError(w, &ddbtypes.ResourceNotFoundException{Message: aws.String("Requested resource not found: the table has no replica in " + h.r.name)})
+		return
+	}
 	switch {
 	case strings.HasPrefix(target, dynamoTargetPrefix):
 		h.dynamo(ctx, w, strings.TrimPrefix(target, dynamoTargetPrefix), body)

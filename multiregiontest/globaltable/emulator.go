@@ -51,6 +51,8 @@ type region struct {
 	streams  map[string]*stream            // table -> its stream here
 	seq      int64                         // last stream sequence number issued here
 	repl     *replicator                   // incoming MREC replication queue
+	txFaults [][]string                    // queued transaction cancellations (CancelNextTransaction)
+	state    atomic.Int32                  // replicaActive, replicaCreating or replicaRemoved (replicas.go)
 }
 
 // version is what a region holds for one key: the write that produced it and
@@ -160,11 +162,12 @@ func (e *Emulator) closed() bool {
 	}
 }
 
-// others lists the replica regions other than r, in Options order.
+// others lists the replica regions other than r, in Options order
+// (removed replicas excluded: see replicas.go).
 func (e *Emulator) others(r *region) []*region {
 	out := make([]*region, 0, len(e.regions)-1)
 	for _, o := range e.regions {
-		if o != r {
+		if o != r && !o.removed() {
 			out = append(out, o)
 		}
 	}

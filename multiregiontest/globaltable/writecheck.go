@@ -2,8 +2,10 @@ package globaltable
 
 import (
 	"context"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/truora/minidyn/server"
 )
 
@@ -81,4 +83,20 @@ func (r *region) undoIfTooBig(ctx context.Context, ops []writeOp, olds []item) e
 		}
 	}
 	return tooBig
+}
+
+// onConditionFailure answers ReturnValuesOnConditionCheckFailure=ALL_OLD
+// of a single-item write as DynamoDB does: a failed condition carries the
+// item as stored (old, captured by localWrite) in
+// ConditionalCheckFailedException.Item; without ALL_OLD it carries none.
+func onConditionFailure(err error, rv ddbtypes.ReturnValuesOnConditionCheckFailure, old item) error {
+	var ccf *ddbtypes.ConditionalCheckFailedException
+	if !errors.As(err, &ccf) {
+		return err
+	}
+	out := &ddbtypes.ConditionalCheckFailedException{Message: ccf.Message}
+	if rv == ddbtypes.ReturnValuesOnConditionCheckFailureAllOld && old != nil {
+		out.Item = toDDBItem(old)
+	}
+	return out
 }

@@ -142,7 +142,7 @@ func (h *regionHandler) putItem(ctx context.Context, body []byte) (any, error) {
 		// the emulator answers ReturnValues from the captured old image.
 		in.ReturnValues = ""
 		if _, err := h.r.db.PutItem(ctx, in); err != nil {
-			return nil, err
+			return nil, onConditionFailure(err, in.ReturnValuesOnConditionCheckFailure, olds[0])
 		}
 		out := &server.PutItemOutput{}
 		if rv == ddbtypes.ReturnValueAllOld {
@@ -164,7 +164,7 @@ func (h *regionHandler) updateItem(ctx context.Context, body []byte) (any, error
 	return h.localWrite(ctx, ops, func(olds []item) (any, error) {
 		out, err := h.r.db.UpdateItem(ctx, in)
 		if err != nil {
-			return nil, err
+			return nil, onConditionFailure(err, in.ReturnValuesOnConditionCheckFailure, olds[0])
 		}
 		var attrs item // the new image the caller asked for, if any
 		if out != nil && (in.ReturnValues == ddbtypes.ReturnValueAllNew || in.ReturnValues == ddbtypes.ReturnValueUpdatedNew) {
@@ -183,7 +183,13 @@ func (h *regionHandler) deleteItem(ctx context.Context, body []byte) (any, error
 		return nil, err
 	}
 	ops := []writeOp{{table: aws.ToString(in.TableName), kind: WriteDelete, raw: in.Key}}
-	return h.localWrite(ctx, ops, func([]item) (any, error) { return h.r.db.DeleteItem(ctx, in) })
+	return h.localWrite(ctx, ops, func(olds []item) (any, error) {
+		out, err := h.r.db.DeleteItem(ctx, in)
+		if err != nil {
+			return nil, onConditionFailure(err, in.ReturnValuesOnConditionCheckFailure, olds[0])
+		}
+		return out, nil
+	})
 }
 
 // transactWriteItems is atomic in this region only, as on AWS MREC: each
@@ -210,10 +216,13 @@ func (h *regionHandler) transactWriteItems(ctx context.Context, body []byte) (an
 			ops = append(ops, writeOp{table: aws.ToString(ti.Delete.TableName), kind: WriteDelete, raw: ti.Delete.Key})
 		}
 	}
+	if err := h.r.injectedCancel(len(in.TransactItems)); err != nil {
+		return nil, err
+	}
 	return h.localWrite(ctx, ops, func(olds []item) (any, error) {
 		out, err := h.r.db.TransactWriteItems(ctx, in)
 		if err != nil {
-			return nil, err
+			return nil, withOldItems(err, in, olds)
 		}
 		for _, ti := range in.TransactItems {
 			if u := ti.Update; u != nil {
