@@ -227,7 +227,7 @@ func (t *Table[T]) Conflicts() <-chan Conflict {
 	if t.det == nil {
 		return nil
 	}
-	return t.det.out
+	return t.det.deliv.out
 }
 
 // Close stops the conflict detector and waits for its goroutines. Calls
