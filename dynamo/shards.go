@@ -36,6 +36,7 @@ type shardState struct {
 	from    sttypes.ShardIteratorType // where an expired iterator with no record read restarts
 	lastSeq string                    // last record processed
 	lastAt  time.Time                 // its ApproximateCreationDateTime
+	opened  time.Time                 // when the reader opened the shard
 	saved   string                    // last checkpoint saved
 	marks   []mark                    // records whose claims are pending (checkpoint.go)
 	closed  bool                      // read to its end; kept until its checkpoint is saved
@@ -130,7 +131,7 @@ func (sr *streamReader) open(ctx context.Context, list []sttypes.Shard, children
 			}
 			continue
 		}
-		st := &shardState{from: fresh, lastSeq: seq, saved: seq}
+		st := &shardState{from: fresh, lastSeq: seq, saved: seq, opened: sr.d.clock.Now()}
 		in := &dynamodbstreams.GetShardIteratorInput{StreamArn: &sr.arn, ShardId: &id, ShardIteratorType: fresh}
 		if ok {
 			in.ShardIteratorType, in.SequenceNumber = sttypes.ShardIteratorTypeAfterSequenceNumber, &seq
@@ -265,7 +266,7 @@ func (sr *streamReader) recover(ctx context.Context, id string, sh *shardState, 
 			return gerr
 		}
 		sh.iter = out.ShardIterator
-		sr.gap(Gap{Region: string(sr.region), Shard: id, From: sh.lastAt, To: sr.d.clock.Now(), Reason: "trimmed data"})
+		sr.gap(Gap{Region: string(sr.region), Shard: id, From: sh.readUpTo(), To: sr.d.clock.Now(), Reason: "trimmed data"})
 		return nil
 	case errors.As(err, &gone):
 		return sr.rediscover(ctx, id, sh)
@@ -292,6 +293,15 @@ func (sr *streamReader) rediscover(ctx context.Context, id string, sh *shardStat
 		sr.arn, sr.shards = old, prev
 		return err
 	}
-	sr.gap(Gap{Region: string(sr.region), Shard: id, From: sh.lastAt, To: sr.d.clock.Now(), Reason: "stream removed; following " + arn})
+	sr.gap(Gap{Region: string(sr.region), Shard: id, From: sh.readUpTo(), To: sr.d.clock.Now(), Reason: "stream removed; following " + arn})
 	return nil
+}
+
+// readUpTo is the time up to which the shard was read: its last record's,
+// or when it was opened if none was read.
+func (sh *shardState) readUpTo() time.Time {
+	if sh.lastAt.IsZero() {
+		return sh.opened
+	}
+	return sh.lastAt
 }
