@@ -39,22 +39,7 @@ func (s *stallable) GetRecords(ctx context.Context, in *dynamodbstreams.GetRecor
 }
 
 // gapLog collects the gaps a GapHandler is given.
-type gapLog struct {
-	mu   sync.Mutex
-	gaps []dynamo.Gap
-}
-
-func (g *gapLog) handle(x dynamo.Gap) {
-	g.mu.Lock()
-	g.gaps = append(g.gaps, x)
-	g.mu.Unlock()
-}
-
-func (g *gapLog) snapshot() []dynamo.Gap {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return append([]dynamo.Gap(nil), g.gaps...)
-}
+type gapLog = collected[dynamo.Gap]
 
 // conflictRounds writes rounds of concurrent Puts of key prefix-i from
 // both regions, so that last writer wins discards some.
@@ -227,28 +212,39 @@ func TestHandlerMayCloseAndFlushTheTable(t *testing.T) {
 		})
 	}))
 	ctx := testCtx(t)
-	for round := 0; ; round++ {
+	var err error
+	untilConflict(t, tb, regions, func() bool {
 		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("Flush/Close from the handler: %v", err)
-			}
-			if _, err := tb.Put(ctx, Doc{PK: "x", SK: 1}); !errors.Is(err, dynamo.ErrClosed) {
-				t.Fatalf("Put after Close from the handler: %v, want ErrClosed", err)
-			}
-			if err := tb.Flush(ctx); !errors.Is(err, dynamo.ErrClosed) {
-				t.Fatalf("Flush after Close: %v, want ErrClosed", err)
-			}
-			return
+		case err = <-done:
+			return true
 		default:
+			return false
 		}
+	})
+	if err != nil {
+		t.Fatalf("Flush/Close from the handler: %v", err)
+	}
+	if _, err := tb.Put(ctx, Doc{PK: "x", SK: 1}); !errors.Is(err, dynamo.ErrClosed) {
+		t.Fatalf("Put after Close from the handler: %v, want ErrClosed", err)
+	}
+	if err := tb.Flush(ctx); !errors.Is(err, dynamo.ErrClosed) {
+		t.Fatalf("Flush after Close: %v, want ErrClosed", err)
+	}
+}
+
+// untilConflict writes concurrently to one key from regions, round after
+// round, until got reports the handler saw what the test waits for.
+func untilConflict(t *testing.T, tb *dynamo.Table[Doc], regions []multiregion.Region, got func() bool) {
+	t.Helper()
+	ctx := testCtx(t)
+	for round := 0; !got(); round++ {
 		if round > 2000 {
 			t.Fatal("no conflict reached the handler")
 		}
-		writeConcurrently(t, round, regions, make([]time.Duration, 2), func(_ int, r multiregion.Region) error {
+		writeConcurrently(t, round, regions, make([]time.Duration, len(regions)), func(_ int, r multiregion.Region) error {
 			_, err := tb.Put(ctx, Doc{PK: "hot", SK: 1, By: string(r), Count: round}, dynamo.InRegion(r))
 			if errors.Is(err, dynamo.ErrClosed) {
-				return nil
+				return nil // the handler closed the Table
 			}
 			return err
 		})
@@ -275,21 +271,14 @@ func TestSlowHandlerDoesNotStallDetection(t *testing.T) {
 	defer close(block)
 	ctx := testCtx(t)
 	var c dynamo.Conflict
-	for round := 0; ; round++ {
-		writeConcurrently(t, round, regions, make([]time.Duration, 2), func(_ int, r multiregion.Region) error {
-			_, err := tb.Put(ctx, Doc{PK: "hot", SK: 1, By: string(r), Count: round}, dynamo.InRegion(r))
-			return err
-		})
+	untilConflict(t, tb, regions, func() bool {
 		select {
 		case c = <-first:
+			return true
 		default:
-			if round > 2000 {
-				t.Fatal("no conflict reached the handler")
-			}
-			continue
+			return false
 		}
-		break
-	}
+	})
 	time.Sleep(1100 * time.Millisecond) // stream record times are whole seconds
 	if _, err := tb.Put(ctx, Doc{PK: "later", SK: 1}, dynamo.InRegion(use1)); err != nil {
 		t.Fatal(err)

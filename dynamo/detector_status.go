@@ -91,10 +91,9 @@ func (t *Table[T]) DetectorStatus() DetectorStatus {
 
 // readerStatus is what the reader's goroutine publishes for Status.
 type readerStatus struct {
-	mu       sync.Mutex
-	st       RegionDetectorStatus
-	headAt   time.Time // start of the last round that reached every head
-	shardErr map[string]ShardStatus
+	mu     sync.Mutex
+	st     RegionDetectorStatus
+	headAt time.Time // start of the last round that reached every head
 }
 
 const keptGaps = 16
