@@ -92,15 +92,11 @@ func (d *delivery) run(started chan<- struct{}) {
 	for {
 		select {
 		case <-d.quit:
+			d.drain()
 			return
 		case <-d.wake:
 		}
 		for {
-			select {
-			case <-d.quit:
-				return // what is still queued is not resolved: its records are read again
-			default:
-			}
 			it, ok := d.pop()
 			if !ok {
 				break
@@ -111,6 +107,32 @@ func (d *delivery) run(started chan<- struct{}) {
 			d.done.Add(1)
 			d.moved.fire()
 		}
+	}
+}
+
+// drain delivers what was queued before the Table closed: to the
+// handler, or to the channel as far as its buffer takes them without
+// waiting for a receiver. What is left is not resolved: with a
+// Checkpointer its records are read again by the next Table.
+func (d *delivery) drain() {
+	for {
+		it, ok := d.pop()
+		if !ok {
+			return
+		}
+		if it.gap == nil && d.handler == nil {
+			select {
+			case d.out <- it.c:
+				if d.surfaced != nil {
+					d.surfaced(it.c)
+				}
+				it.loss.Resolve()
+				continue
+			default:
+				return
+			}
+		}
+		d.send(it)
 	}
 }
 

@@ -83,7 +83,7 @@ func (t *Table[T]) DetectorStatus() DetectorStatus {
 	if t.det == nil {
 		return s
 	}
-	for _, sr := range t.det.readers {
+	for _, sr := range t.det.current() {
 		s.Regions = append(s.Regions, sr.status.snapshot(sr.d.clock.Now()))
 	}
 	return s

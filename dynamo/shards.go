@@ -27,6 +27,8 @@ type streamReader struct {
 	idled signal
 
 	status readerStatus
+	stop   context.CancelFunc // ends this reader alone (replicasChanged)
+	done   chan struct{}      // closed when its goroutine ended
 }
 
 // shardState is a reader's position in one shard. Owned by the reader's
@@ -54,9 +56,9 @@ type shardState struct {
 // is gone from the stream (the roots) is opened at its checkpoint or at
 // Options.StreamStart; a child is opened when its parent has been read to
 // its end, so the records of one item are judged in order.
-func (sr *streamReader) start(ctx context.Context) error {
+func (sr *streamReader) start(ctx context.Context, at StreamStart) error {
 	fresh := sttypes.ShardIteratorTypeLatest
-	if sr.d.startAt == StreamStartTrimHorizon {
+	if at == StreamStartTrimHorizon {
 		fresh = sttypes.ShardIteratorTypeTrimHorizon
 	}
 	return sr.openRoots(ctx, fresh)

@@ -143,7 +143,7 @@ func TestShardRolloverParentsFirstAndCheckpointed(t *testing.T) {
 	cp := NewMemoryCheckpointer()
 	var got []Conflict
 	d, sr := testReader(t, api, cp, StreamStartTrimHorizon, &got)
-	if err := sr.start(ctx); err != nil {
+	if err := sr.start(ctx, d.startAt); err != nil {
 		t.Fatal(err)
 	}
 	for range 4 {
@@ -171,7 +171,7 @@ func TestShardRolloverParentsFirstAndCheckpointed(t *testing.T) {
 	api.reads = nil
 	var again []Conflict
 	d2, sr2 := testReader(t, api, cp, StreamStartLatest, &again)
-	if err := sr2.start(ctx); err != nil {
+	if err := sr2.start(ctx, d2.startAt); err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {

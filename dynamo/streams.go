@@ -43,8 +43,12 @@ type detector struct {
 	// describe finds a region's current stream again (a removed stream).
 	describe func(ctx context.Context, r multiregion.Region) (string, error)
 
+	mu      sync.Mutex // guards readers (replicasChanged)
 	readers []*streamReader
 	limits  limitLog
+	// newReader positions a reader on region r's stream (detector_replicas.go).
+	newReader func(ctx context.Context, r multiregion.Region, fresh StreamStart) (*streamReader, error)
+	runCtx    context.Context
 }
 
 type logger interface {
@@ -63,25 +67,49 @@ func startDetector[T any](ctx context.Context, t *Table[T]) (*detector, error) {
 		schema: ConflictSchema{Table: t.name, MetadataPrefix: o.MetadataPrefix, PartitionKey: t.keys.pk, SortKey: t.keys.sk},
 		once:   detect.NewOnce(o.DedupCapacity)}
 	d.judge = detect.New(detect.Config{Versions: d.schema.Versions(), Settle: o.ConflictSettle, Capacity: o.DedupCapacity})
-	for _, r := range t.replicas {
+	d.newReader = func(ctx context.Context, r multiregion.Region, fresh StreamStart) (*streamReader, error) {
 		arn, err := t.streamARN(ctx, r)
 		if err != nil {
 			return nil, err
 		}
 		sr := &streamReader{d: d, region: r, api: o.NewStreamsClient(r, t.mr.Config(r)), arn: arn, shards: map[string]*shardState{}}
-		if err := sr.start(ctx); err != nil {
+		sr.status.st.Region, sr.status.st.StreamARN = r, arn
+		if err := sr.start(ctx, fresh); err != nil {
 			return nil, &multiregion.RegionError{Region: r, Op: "dynamo.New (stream)", Err: err}
+		}
+		return sr, nil
+	}
+	for _, r := range t.replicas {
+		sr, err := d.newReader(ctx, r, d.startAt)
+		if err != nil {
+			return nil, err
 		}
 		d.readers = append(d.readers, sr)
 	}
 	d.deliv = newDelivery(o.ConflictHandler, o.GapHandler, o.ConflictBuffer, surfacedReporter(t.storeName(), o.Logger, t.mr))
-	runCtx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
+	d.runCtx, d.cancel = context.WithCancel(context.Background())
 	for _, sr := range d.readers {
-		d.wg.Add(1)
-		go sr.run(runCtx)
+		d.launch(sr)
 	}
 	return d, nil
+}
+
+// launch starts sr's goroutine, which its own stop (or the detector's) ends.
+func (d *detector) launch(sr *streamReader) {
+	ctx, cancel := context.WithCancel(d.runCtx)
+	sr.stop, sr.done = cancel, make(chan struct{})
+	d.wg.Add(1)
+	go func() {
+		defer close(sr.done)
+		sr.run(ctx)
+	}()
+}
+
+// current returns the readers running now.
+func (d *detector) current() []*streamReader {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*streamReader(nil), d.readers...)
 }
 
 // stop ends every reader and the delivery goroutine, then saves the last
@@ -94,7 +122,7 @@ func (d *detector) stop() {
 	d.deliv.stop()
 	if d.checkpointer != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		for _, sr := range d.readers {
+		for _, sr := range d.current() {
 			sr.checkpoint(ctx)
 		}
 		cancel()
@@ -211,11 +239,12 @@ func (t *Table[T]) Flush(ctx context.Context) error {
 	if d == nil {
 		return nil
 	}
-	target := make([]uint64, len(d.readers))
-	for i, sr := range d.readers {
+	readers := d.current()
+	target := make([]uint64, len(readers))
+	for i, sr := range readers {
 		target[i] = sr.idle.Load() + 2
 	}
-	for i, sr := range d.readers {
+	for i, sr := range readers {
 		for {
 			ch := sr.idled.wait()
 			if sr.idle.Load() >= target[i] {
@@ -248,6 +277,8 @@ func (t *Table[T]) flushWait(ctx context.Context, ch <-chan struct{}) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.det.deliv.quit:
+		return ErrClosed
+	case <-t.det.runCtx.Done():
 		return ErrClosed
 	}
 }

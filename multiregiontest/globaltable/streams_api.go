@@ -193,7 +193,7 @@ func (h *regionHandler) getRecords(w http.ResponseWriter, body []byte) error {
 	s, err := h.streamByARN(it.Arn)
 	out := &dynamodbstreams.GetRecordsOutput{Records: []sttypes.Record{}}
 	if err == nil {
-		err = s.read(h.r.name, &it, limit, out)
+		err = s.read(h.r.name, &it, limit, h.e.streamReaderLimit(), out)
 	}
 	h.r.mu.Unlock()
 	if err != nil {

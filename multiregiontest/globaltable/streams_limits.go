@@ -26,9 +26,28 @@ type readerCount struct {
 	issued uint64               // reader ids handed out
 }
 
-// admit counts reader's GetRecords at now, or refuses it when
-// StreamReaderLimit others read the shard within StreamReaderWindow.
-func (c *readerCount) admit(reader uint64, now time.Time) bool {
+// SetStreamReaderLimit changes how many readers a shard serves at one
+// time (default StreamReaderLimit); n ≤ 0 serves any number. For a test
+// that reads one shard from many positions one after another: each new
+// iterator is a new reader here.
+func (e *Emulator) SetStreamReaderLimit(n int) {
+	if n <= 0 {
+		n = -1
+	}
+	e.readerCap.Store(int32(n - StreamReaderLimit))
+}
+
+func (e *Emulator) streamReaderLimit() int {
+	n := StreamReaderLimit + int(e.readerCap.Load())
+	if n < 0 {
+		return 1 << 30
+	}
+	return n
+}
+
+// admit counts reader's GetRecords at now, or refuses it when limit
+// others read the shard within StreamReaderWindow.
+func (c *readerCount) admit(reader uint64, now time.Time, limit int) bool {
 	if c.last == nil {
 		c.last = map[uint64]time.Time{}
 	}
@@ -41,7 +60,7 @@ func (c *readerCount) admit(reader uint64, now time.Time) bool {
 			active++
 		}
 	}
-	if active >= StreamReaderLimit {
+	if active >= limit {
 		return false
 	}
 	c.last[reader] = now
@@ -62,13 +81,13 @@ func trimmedError(s *stream) error {
 
 // read serves one GetRecords on it, moving it past what it returns.
 // Callers hold the region's mu.
-func (s *stream) read(region string, it *iterator, limit int, out *dynamodbstreams.GetRecordsOutput) error {
+func (s *stream) read(region string, it *iterator, limit, readers int, out *dynamodbstreams.GetRecordsOutput) error {
 	if it.Next <= s.trimmed {
 		return trimmedError(s)
 	}
-	if !s.readers.admit(it.Reader, time.Now()) {
+	if !s.readers.admit(it.Reader, time.Now(), readers) {
 		return &sttypes.LimitExceededException{Message: aws.String(fmt.Sprintf(
-			"more than %d processes are reading from shard %s at the same time", StreamReaderLimit, s.shardID))}
+			"more than %d processes are reading from shard %s at the same time", readers, s.shardID))}
 	}
 	start := s.position(it.Next)
 	end := min(start+limit, len(s.records))

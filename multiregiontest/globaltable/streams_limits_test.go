@@ -60,8 +60,14 @@ func TestStreamThirdReaderThrottled(t *testing.T) {
 	must.Equal(t, 2, l.emu.StreamReaders(use1, "t"))
 	// Once one stops reading for StreamReaderWindow, the third gets in.
 	time.Sleep(globaltable.StreamReaderWindow + 100*time.Millisecond)
-	_, err = c.GetRecords(ctx(t), &dynamodbstreams.GetRecordsInput{ShardIterator: iters[2]})
+	out, err := c.GetRecords(ctx(t), &dynamodbstreams.GetRecordsInput{ShardIterator: iters[2]})
 	must.NoError(t, err)
+	// Without the limit, any number read.
+	l.emu.SetStreamReaderLimit(0)
+	for i, it := range append(iters[:2], out.NextShardIterator) {
+		_, err := c.GetRecords(ctx(t), &dynamodbstreams.GetRecordsInput{ShardIterator: it})
+		must.NoError(t, err, "unlimited reader", i)
+	}
 }
 
 func TestStreamTrimmedUnderStalledReader(t *testing.T) {
