@@ -86,7 +86,7 @@ func stamp(t time.Time) string {
 	if t.IsZero() {
 		return "the stream's start"
 	}
-	return t.UTC().Format(time.RFC3339)
+	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 }
 
 // Config configures a Detector.

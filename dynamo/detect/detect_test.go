@@ -135,7 +135,7 @@ func TestOncePerLostVersion(t *testing.T) {
 
 func TestGapString(t *testing.T) {
 	g := Gap{Region: "us-east-1", Shard: "s1", From: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), To: time.Date(2026, 1, 2, 4, 0, 0, 0, time.UTC), Reason: "trimmed data"}
-	want := "losses between 2026-01-02T03:04:05Z and 2026-01-02T04:00:00Z may be missed (trimmed data, region us-east-1, shard s1)"
+	want := "losses between 2026-01-02T03:04:05.000Z and 2026-01-02T04:00:00.000Z may be missed (trimmed data, region us-east-1, shard s1)"
 	if g.String() != want {
 		t.Fatalf("%q", g.String())
 	}
