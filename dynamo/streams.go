@@ -136,7 +136,11 @@ func (d *detector) stop() {
 // sample: DescribeTable is a control-plane call, and its time must not be
 // ranked against the data-plane calls and probes of the other regions.
 func (t *Table[T]) streamARN(ctx context.Context, r multiregion.Region) (string, error) {
-	out, err := t.clients[r].DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &t.name})
+	api := t.clients[r] // the clients New built; a replica added later has none there
+	if api == nil {
+		api = t.opts.NewClient(r, t.mr.Config(r))
+	}
+	out, err := api.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &t.name})
 	if err = t.report(ctx, r, time.Time{}, err, false); err != nil {
 		var rnf *types.ResourceNotFoundException
 		if errors.As(err, &rnf) {
