@@ -3,6 +3,7 @@ package lambdadetect_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -175,6 +176,21 @@ func TestHandlerRetriedBatchesAndDuplicatesDeliverOnce(t *testing.T) {
 		if n != 1 {
 			t.Errorf("version %s delivered %d times", id, n)
 		}
+	}
+	// The ledger holds the loss as delivered, expiring after LedgerTTL.
+	out, err := d.Client(use1).GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("ledger"),
+		Key: map[string]types.AttributeValue{lambdadetect.LedgerKey: &types.AttributeValueMemberS{Value: want}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, _ := out.Item[lambdadetect.LedgerTTLAttr].(*types.AttributeValueMemberN)
+	st, _ := out.Item["st"].(*types.AttributeValueMemberS)
+	if exp == nil || st == nil || st.Value != "delivered" {
+		t.Fatalf("ledger entry %v", out.Item)
+	}
+	at, _ := strconv.ParseInt(exp.Value, 10, 64)
+	if ttl := time.Until(time.Unix(at, 0)); ttl < lambdadetect.DefaultLedgerTTL-time.Minute || ttl > lambdadetect.DefaultLedgerTTL {
+		t.Errorf("ledger entry expires in %v, want about %v", ttl, lambdadetect.DefaultLedgerTTL)
 	}
 }
 
