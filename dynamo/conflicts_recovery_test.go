@@ -38,6 +38,15 @@ func (s *stallable) GetRecords(ctx context.Context, in *dynamodbstreams.GetRecor
 	return s.StreamsAPI.GetRecords(ctx, in, opts...)
 }
 
+// delayedEnv starts an MREC global table over regions that replicates
+// after delay.
+func delayedEnv(t *testing.T, delay time.Duration, regions ...multiregion.Region) *env {
+	t.Helper()
+	opts := mrec(regions...)
+	opts.ReplicationDelay = delay
+	return newEnv(t, opts)
+}
+
 // gapLog collects the gaps a GapHandler is given.
 type gapLog = collected[dynamo.Gap]
 
@@ -83,9 +92,7 @@ func surfacedWithPrefix(cs []dynamo.Conflict, prefix string) int {
 // resumes: every loss after the gap is surfaced, exactly.
 func TestFigureDetectorRecoversFromTrimmedShard(t *testing.T) {
 	regions := []multiregion.Region{use1, usw2}
-	opts := mrec(regions...)
-	opts.ReplicationDelay = 2 * time.Millisecond
-	e := newEnv(t, opts)
+	e := delayedEnv(t, 2*time.Millisecond, regions...)
 	st := &stallable{release: make(chan struct{})}
 	col, gaps := &collector{}, &gapLog{}
 	tb := e.table(dynamo.WithConflictHandler(col.handle), func(o *dynamo.Options) {
@@ -154,9 +161,7 @@ func TestFigureDetectorRecoversFromTrimmedShard(t *testing.T) {
 // new stream, reports the gap, and surfaces the losses after it.
 func TestDetectorFollowsRenewedStream(t *testing.T) {
 	regions := []multiregion.Region{use1, usw2}
-	opts := mrec(regions...)
-	opts.ReplicationDelay = 2 * time.Millisecond
-	e := newEnv(t, opts)
+	e := delayedEnv(t, 2*time.Millisecond, regions...)
 	col, gaps := &collector{}, &gapLog{}
 	tb := e.table(dynamo.WithConflictHandler(col.handle), func(o *dynamo.Options) { o.GapHandler = gaps.handle })
 	before := tb.DetectorStatus()
@@ -197,9 +202,7 @@ func TestDetectorFollowsRenewedStream(t *testing.T) {
 // (ErrClosed), and every goroutine ends (goleak in TestMain).
 func TestHandlerMayCloseAndFlushTheTable(t *testing.T) {
 	regions := []multiregion.Region{use1, euw1}
-	opts := mrec(regions...)
-	opts.ReplicationDelay = 2 * time.Millisecond
-	e := newEnv(t, opts)
+	e := delayedEnv(t, 2*time.Millisecond, regions...)
 	var tb *dynamo.Table[Doc]
 	done := make(chan error, 1)
 	var once sync.Once
@@ -256,9 +259,7 @@ func untilConflict(t *testing.T, tb *dynamo.Table[Doc], regions []multiregion.Re
 // shows records newer than that conflict).
 func TestSlowHandlerDoesNotStallDetection(t *testing.T) {
 	regions := []multiregion.Region{use1, euw1}
-	opts := mrec(regions...)
-	opts.ReplicationDelay = 2 * time.Millisecond
-	e := newEnv(t, opts)
+	e := delayedEnv(t, 2*time.Millisecond, regions...)
 	block := make(chan struct{})
 	first := make(chan dynamo.Conflict, 1)
 	tb := e.table(dynamo.WithConflictHandler(func(c dynamo.Conflict) {
@@ -307,9 +308,7 @@ func TestSlowHandlerDoesNotStallDetection(t *testing.T) {
 // surfaced exactly once.
 func TestDetectorFollowsReplicaChanges(t *testing.T) {
 	regions := []multiregion.Region{use1, usw2}
-	opts := mrec(regions...)
-	opts.ReplicationDelay = 2 * time.Millisecond
-	e := newEnv(t, opts)
+	e := delayedEnv(t, 2*time.Millisecond, regions...)
 	col := &collector{}
 	tb := e.table(dynamo.WithConflictHandler(col.handle))
 	ctx := testCtx(t)
