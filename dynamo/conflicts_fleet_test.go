@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
 	"github.com/regionkit/multiregion/dynamo/lambdadetect"
+	"github.com/regionkit/multiregion/internal/testutil"
 	"github.com/regionkit/multiregion/multiregiontest"
 )
 
@@ -195,8 +198,10 @@ func TestFigureFleetOnLambda(t *testing.T) {
 func TestInProcessThirdDetectorThrottled(t *testing.T) {
 	e := newEnv(t, mrec(use1, euw1))
 	var tbs []*dynamo.Table[Doc]
-	for range 3 {
-		tbs = append(tbs, e.table())
+	logs := make([]*testutil.SyncBuffer, 3)
+	for i := range logs {
+		logs[i] = &testutil.SyncBuffer{}
+		tbs = append(tbs, e.table(func(o *dynamo.Options) { o.Logger = slog.New(slog.NewTextHandler(logs[i], nil)) }))
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -226,5 +231,17 @@ func TestInProcessThirdDetectorThrottled(t *testing.T) {
 		if n := e.emu.StreamReaders(r, tableName); n > 2 {
 			t.Errorf("%s: %d readers on one shard", r, n)
 		}
+	}
+	time.Sleep(200 * time.Millisecond) // more throttled polls
+	warned := 0
+	for i, l := range logs {
+		n := strings.Count(l.String(), "level=WARN msg=\"dynamo: table docs")
+		if n > 1 {
+			t.Errorf("Table %d logged the throttle %d times at Warn, want once", i, n)
+		}
+		warned += n
+	}
+	if warned == 0 {
+		t.Error("the throttle was not logged")
 	}
 }

@@ -139,7 +139,7 @@ func (sr *streamReader) noteShard(id string, sh *shardState, err error) {
 	if sh.throttle {
 		err = &StreamThrottledError{Table: d.table, Region: sr.region, Shard: id, Err: err}
 		if d.limits.first() {
-			d.log.Warn("dynamo: "+err.Error(), "table", d.table, "region", string(sr.region), "shard", id)
+			d.log.Warn(err.Error(), "table", d.table, "region", string(sr.region), "shard", id)
 		}
 	}
 	sh.err, sh.errAt = err, now
