@@ -333,3 +333,30 @@ func TestDetectorFollowsReplicaChanges(t *testing.T) {
 		t.Fatal("nothing was lost")
 	}
 }
+
+// TestDetectorReplicasChangedRacesClose: the topology hook running while
+// the Table closes launches nothing after Close and then fails with
+// ErrClosed (the race detector watches the reader bookkeeping).
+func TestDetectorReplicasChangedRacesClose(t *testing.T) {
+	regions := []multiregion.Region{use1, usw2}
+	e := delayedEnv(t, 0, regions...)
+	tb := e.table()
+	ctx := testCtx(t)
+	done := make(chan error, 1)
+	go func() {
+		sets := [][]multiregion.Region{{use1}, regions}
+		for i := 0; ; i++ {
+			if err := dynamo.DetectorReplicasChanged(ctx, tb, sets[i%2]); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if err := tb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, dynamo.ErrClosed) {
+		t.Fatalf("replicasChanged after Close: %v, want ErrClosed", err)
+	}
+}

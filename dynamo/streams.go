@@ -117,7 +117,9 @@ func (d *detector) current() []*streamReader {
 // will be read again). Called from a handler (Table.Close in a
 // ConflictHandler) it does not wait for the delivery goroutine it runs on.
 func (d *detector) stop() {
+	d.mu.Lock() // a replicasChanged running now launches nothing after this
 	d.cancel()
+	d.mu.Unlock()
 	d.wg.Wait()
 	d.deliv.stop()
 	if d.checkpointer != nil {
