@@ -3,9 +3,9 @@ package dynamo
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 
 	"github.com/regionkit/multiregion"
+	"github.com/regionkit/multiregion/dynamo/detect"
 )
 
 // Stream positions and checkpoints.
@@ -86,22 +86,18 @@ func (m *MemoryCheckpointer) Save(_ context.Context, shard ShardKey, seq string)
 	return nil
 }
 
-// ticket follows one claimed loss from the record that claimed it until
-// it is delivered or dropped; the shard's checkpoint waits for it.
-type ticket struct{ done atomic.Bool }
-
 // mark is a record of a shard whose claim is not resolved yet: the
 // checkpoint may not pass before, the last record read ahead of it.
 type mark struct {
 	before string
-	tk     *ticket
+	tk     *detect.Ticket // done once the claim is delivered or dropped
 }
 
 // safeSeq returns the furthest sequence number the shard's checkpoint may
 // take: the last record read, or the record before the oldest pending
 // claim. It forgets resolved marks.
 func (sh *shardState) safeSeq() string {
-	for len(sh.marks) > 0 && sh.marks[0].tk.done.Load() {
+	for len(sh.marks) > 0 && sh.marks[0].tk.Done() {
 		sh.marks = sh.marks[1:]
 	}
 	if len(sh.marks) > 0 {

@@ -1,13 +1,13 @@
 package dynamo
 
 import (
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/regionkit/multiregion"
+	"github.com/regionkit/multiregion/dynamo/detect"
 )
 
 // Conflict is a write that last writer wins discarded (MREC). DynamoDB
@@ -63,121 +63,47 @@ func DecodeVersion[T any](v Version) (T, error) {
 	return out, err
 }
 
-// dedupSet remembers the last capacity ids, first in first out: bounded
-// memory (about 100 bytes per id), exact as long as the sightings of one
-// loss in several regions are less than capacity losses apart. Not
-// synchronized: the detector guards it.
-type dedupSet struct {
-	ids  map[string]struct{}
-	ring []string
-	next int
+// ConflictSchema says how the items of one table carry their version
+// metadata and key: what turns a detect.Loss into a Conflict. The Table
+// builds its own; a Lambda handler (package lambdadetect) builds one from
+// its configuration. A plain value, safe for concurrent use.
+type ConflictSchema struct {
+	Table string
+	// MetadataPrefix is Options.MetadataPrefix. default: "_mr_"
+	MetadataPrefix string
+	// PartitionKey and SortKey name the key attributes ("" for no sort key).
+	PartitionKey, SortKey string
 }
 
-func newDedupSet(capacity int) *dedupSet {
-	return &dedupSet{ids: make(map[string]struct{}, min(capacity, 1024)), ring: make([]string, capacity)}
+func (s ConflictSchema) names() metaNames {
+	if s.MetadataPrefix == "" {
+		return newMetaNames(DefaultMetadataPrefix)
+	}
+	return newMetaNames(s.MetadataPrefix)
 }
 
-// has reports whether id is remembered.
-func (d *dedupSet) has(id string) bool {
-	_, ok := d.ids[id]
-	return ok
-}
-
-// remove forgets id (its ring slot is reused in turn).
-func (d *dedupSet) remove(id string) { delete(d.ids, id) }
-
-// add reports whether id is new, and remembers it.
-func (d *dedupSet) add(id string) bool {
-	if _, ok := d.ids[id]; ok {
-		return false
-	}
-	if old := d.ring[d.next]; old != "" {
-		delete(d.ids, old)
-	}
-	d.ring[d.next] = id
-	d.next = (d.next + 1) % len(d.ring)
-	d.ids[id] = struct{}{}
-	return true
-}
-
-// judge decides whether a change old -> new of one item in one region
-// discarded a write, and builds the Conflict if so.
-func judge(names metaNames, old, new map[string]types.AttributeValue) (lost, winner Meta, ancestors []string, ok bool) {
-	lost, winner = names.parse(old), names.parse(new)
-	if lost.Version == "" || winner.Version == "" || winner.descendsFrom(lost.Version) {
-		return lost, winner, nil, false // not ours, or a successor: no loss
-	}
-	for _, a := range lost.Lineage {
-		if winner.descendsFrom(a) {
-			break // the common ancestor: the winner saw it
-		}
-		ancestors = append(ancestors, a)
-	}
-	return lost, winner, ancestors, true
-}
-
-// delivery hands conflicts to the handler or the channel, once each.
-// Safe for concurrent use by the stream readers.
-type delivery struct {
-	// sendMu lets close wait for senders (Flush delivers from the caller's
-	// goroutine, which Close does not own).
-	sendMu  sync.RWMutex
-	closed  bool
-	mu      sync.Mutex
-	seen    *dedupSet
-	handler func(Conflict)
-	out     chan Conflict
-	done    <-chan struct{}
-	// surfaced is told of every conflict about to be delivered (a log
-	// line and a metric); nil in tests of the delivery alone.
-	surfaced func(Conflict)
-}
-
-// deliver reports c unless its lost version was reported already; its
-// ancestors are filtered the same way. It returns false if the detector
-// stopped before a channel receiver took c.
-func (d *delivery) deliver(c Conflict) bool {
-	d.mu.Lock()
-	if !d.seen.add(c.Lost.Version) {
-		d.mu.Unlock()
-		return true
-	}
-	kept := c.LostAncestors[:0]
-	for _, a := range c.LostAncestors {
-		if d.seen.add(a) {
-			kept = append(kept, a)
-		}
-	}
-	c.LostAncestors = kept
-	if d.surfaced != nil {
-		d.surfaced(c)
-	}
-	if d.handler != nil {
-		defer d.mu.Unlock()
-		d.handler(c) // under the lock: one call at a time, in detection order
-		return true
-	}
-	d.mu.Unlock()
-	d.sendMu.RLock()
-	defer d.sendMu.RUnlock()
-	if d.closed {
-		return false
-	}
-	select {
-	case d.out <- c:
-		return true
-	case <-d.done:
-		return false
+// Versions reads the version id and lineage of an item, for
+// detect.Config.Versions.
+func (s ConflictSchema) Versions() func(map[string]types.AttributeValue) (string, []string) {
+	names := s.names()
+	return func(item map[string]types.AttributeValue) (string, []string) {
+		m := names.parse(item)
+		return m.Version, m.Lineage
 	}
 }
 
-// close closes the channel once no sender can be in deliver; done must
-// already be closed so that blocked senders give up.
-func (d *delivery) close() {
-	d.sendMu.Lock()
-	defer d.sendMu.Unlock()
-	if !d.closed && d.out != nil {
-		close(d.out)
+// Conflict builds the Conflict loss l shows.
+func (s ConflictSchema) Conflict(l detect.Loss) Conflict {
+	names := s.names()
+	key := l.Record.Keys
+	if k, err := (keySchema{pk: s.PartitionKey, sk: s.SortKey}).extract("dynamo.detector", l.Record.New); err == nil {
+		key = k
 	}
-	d.closed = true
+	return Conflict{
+		Table: s.Table, Key: key,
+		Lost:          Version{Meta: names.parse(l.Record.Old), Item: l.Record.Old},
+		Winner:        Version{Meta: names.parse(l.Record.New), Item: l.Record.New},
+		LostAncestors: l.LostAncestors, SeenIn: multiregion.Region(l.Record.Region),
+		SequenceNumber: l.Record.Seq, DetectedAt: l.DetectedAt,
+	}
 }

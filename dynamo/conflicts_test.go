@@ -15,23 +15,26 @@ import (
 	"github.com/regionkit/multiregion/dynamo"
 )
 
-// collector gathers conflicts from a ConflictHandler.
-type collector struct {
+// collected gathers what a handler is given (conflicts, gaps).
+type collected[T any] struct {
 	mu  sync.Mutex
-	all []dynamo.Conflict
+	all []T
 }
 
-func (c *collector) handle(x dynamo.Conflict) {
+func (c *collected[T]) handle(x T) {
 	c.mu.Lock()
 	c.all = append(c.all, x)
 	c.mu.Unlock()
 }
 
-func (c *collector) snapshot() []dynamo.Conflict {
+func (c *collected[T]) snapshot() []T {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]dynamo.Conflict(nil), c.all...)
+	return append([]T(nil), c.all...)
 }
+
+// collector gathers conflicts from a ConflictHandler.
+type collector = collected[dynamo.Conflict]
 
 // lostWrites counts the writes the conflicts report, per origin region,
 // and checks no version id is reported twice.

@@ -82,7 +82,7 @@
 // two for a blind overwrite (versioned.go). A loss is held for Options.ConflictSettle before
 // delivery, so that, with three or more replicas, a version overwritten in
 // one region but carried on by its own successor elsewhere is not reported
-// (settle.go).
+// (dynamo/detect).
 //
 // Deletes: a REMOVE record has no new image and erases the item's lineage,
 // so a delete that lost, or a write lost to a delete, would leave no trace.
@@ -124,6 +124,23 @@
 // The replica list is re-described every Options.TopologyRefresh and on a
 // ResourceNotFoundException (which also fails the call over): a removed
 // replica is dropped, an added one used once ACTIVE (topology.go).
+//
+// # Detection in a fleet, recovery, delivery
+//
+// DynamoDB Streams serves at most 2 readers per shard, and every Table
+// with detection reads every shard: run in-process detection in one or
+// two processes (a third is throttled: *StreamThrottledError in
+// DetectorStatus, logged once, backed off), set
+// Options.DisableConflictDetection in the others, and run the detector
+// on Lambda (package lambdadetect; examples/conflictlambda). Both feed
+// the same detector, package detect (stream records in, losses and gaps
+// out). A shard whose records were trimmed under the reader is reopened
+// at its trim horizon, a removed stream is found again through
+// DescribeTable; either is reported as a Gap (Options.GapHandler,
+// DetectorStatus). Each shard fails and backs off on its own.
+// Conflicts and gaps are delivered by one goroutine per Table, outside
+// every lock: a handler may call any Table method, Close and Flush
+// included; a slow handler delays delivery, never the readers.
 //
 // # Read-your-writes
 //

@@ -93,10 +93,21 @@ type Options struct {
 	MetadataPrefix string
 
 	// ConflictHandler receives every write that last writer wins
-	// discarded, once, from the detector's goroutines, one call at a time.
-	// When nil, conflicts go to the channel Table.Conflicts returns.
+	// discarded, once, one call at a time, from the Table's delivery
+	// goroutine, outside every lock: it may call any Table method, Close
+	// and Flush included, and a slow handler delays delivery only, not the
+	// stream readers. When nil, conflicts go to the channel
+	// Table.Conflicts returns.
 	// default: nil (channel)
 	ConflictHandler func(Conflict)
+
+	// GapHandler receives every gap of the in-process detector: records
+	// it could not read (trimmed, a removed stream), so losses between
+	// Gap.From and Gap.To may be missed. Called like ConflictHandler, on
+	// the same goroutine. Gaps are also logged (Warn) and kept in
+	// Table.DetectorStatus.
+	// default: nil (logged and kept only)
+	GapHandler func(Gap)
 
 	// ConflictBuffer is the capacity of the Conflicts channel. A full
 	// channel blocks the stream readers (stream records wait 24 h on AWS).
@@ -104,7 +115,11 @@ type Options struct {
 	ConflictBuffer int
 
 	// DisableConflictDetection starts no stream readers (MREC). MRSC tables
-	// never start them: MRSC has no silent conflicts.
+	// never start them: MRSC has no silent conflicts. DynamoDB Streams
+	// serves at most 2 readers per shard (more are throttled with
+	// LimitExceededException, reported as *StreamThrottledError): in a
+	// fleet of 3 or more instances set it in every instance and run the
+	// detector on Lambda (package lambdadetect), or keep it in one or two.
 	// default: false
 	DisableConflictDetection bool
 

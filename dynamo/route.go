@@ -176,15 +176,3 @@ func (t *Table[T]) report(ctx context.Context, r multiregion.Region, start time.
 	}
 	return route.Report(ctx, st, classifier, t.reportOp, r, start, err, write)
 }
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-tm.C:
-		return nil
-	}
-}

@@ -3,11 +3,33 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	sttypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/regionkit/multiregion"
 )
+
+// streamReader follows the shards of one region's stream. Its fields
+// are owned by its goroutine; Status reads the copy in status.
+type streamReader struct {
+	d      *detector
+	region multiregion.Region
+	api    StreamsAPI
+	arn    string
+	shards map[string]*shardState
+	// idle counts clean polling rounds that returned no record; idled
+	// fires after each (Flush waits on it).
+	idle  atomic.Uint64
+	idled signal
+
+	status readerStatus
+	stop   context.CancelFunc // ends this reader alone (replicasChanged)
+	done   chan struct{}      // closed when its goroutine ended
+}
 
 // shardState is a reader's position in one shard. Owned by the reader's
 // goroutine (and by stop once the goroutine ended).
@@ -15,16 +37,34 @@ type shardState struct {
 	iter    *string
 	from    sttypes.ShardIteratorType // where an expired iterator with no record read restarts
 	lastSeq string                    // last record processed
+	lastAt  time.Time                 // its ApproximateCreationDateTime
+	opened  time.Time                 // when the reader opened the shard
 	saved   string                    // last checkpoint saved
 	marks   []mark                    // records whose claims are pending (checkpoint.go)
 	closed  bool                      // read to its end; kept until its checkpoint is saved
+
+	// The shard's own failures: one shard failing does not stop the others.
+	err      error
+	errAt    time.Time
+	failing  int       // calls failed in a row
+	retryAt  time.Time // no call before (backoff)
+	atHead   bool      // the last GetRecords reached the end of what the shard holds
+	throttle bool      // the last failure was LimitExceededException
 }
 
 // start positions the reader before New returns: every shard whose parent
 // is gone from the stream (the roots) is opened at its checkpoint or at
 // Options.StreamStart; a child is opened when its parent has been read to
 // its end, so the records of one item are judged in order.
-func (sr *streamReader) start(ctx context.Context) error {
+func (sr *streamReader) start(ctx context.Context, at StreamStart) error {
+	fresh := sttypes.ShardIteratorTypeLatest
+	if at == StreamStartTrimHorizon {
+		fresh = sttypes.ShardIteratorTypeTrimHorizon
+	}
+	return sr.openRoots(ctx, fresh)
+}
+
+func (sr *streamReader) openRoots(ctx context.Context, fresh sttypes.ShardIteratorType) error {
 	all, err := sr.listShards(ctx)
 	if err != nil {
 		return err
@@ -38,10 +78,6 @@ func (sr *streamReader) start(ctx context.Context) error {
 		if p := aws.ToString(sh.ParentShardId); p == "" || !listed[p] {
 			roots = append(roots, sh)
 		}
-	}
-	fresh := sttypes.ShardIteratorTypeLatest
-	if sr.d.startAt == StreamStartTrimHorizon {
-		fresh = sttypes.ShardIteratorTypeTrimHorizon
 	}
 	return sr.open(ctx, roots, childrenOf(all), fresh)
 }
@@ -97,7 +133,7 @@ func (sr *streamReader) open(ctx context.Context, list []sttypes.Shard, children
 			}
 			continue
 		}
-		st := &shardState{from: fresh, lastSeq: seq, saved: seq}
+		st := &shardState{from: fresh, lastSeq: seq, saved: seq, opened: sr.d.clock.Now()}
 		in := &dynamodbstreams.GetShardIteratorInput{StreamArn: &sr.arn, ShardId: &id, ShardIteratorType: fresh}
 		if ok {
 			in.ShardIteratorType, in.SequenceNumber = sttypes.ShardIteratorTypeAfterSequenceNumber, &seq
@@ -107,7 +143,7 @@ func (sr *streamReader) open(ctx context.Context, list []sttypes.Shard, children
 		if ok && errors.As(err, &trimmed) {
 			// The checkpoint is older than the stream's retention: what
 			// lay between is gone. Read what is left, and say so.
-			sr.d.log.Warn("dynamo: checkpoint trimmed, losses in between are not surfaced", "table", sr.d.table, "region", string(sr.region), "shard", id)
+			sr.gap(Gap{Region: string(sr.region), Shard: id, To: sr.d.clock.Now(), Reason: "checkpoint trimmed"})
 			in.ShardIteratorType, in.SequenceNumber = sttypes.ShardIteratorTypeTrimHorizon, nil
 			out, err = sr.api.GetShardIterator(ctx, in)
 		}
@@ -129,65 +165,145 @@ func (sr *streamReader) load(ctx context.Context, id string) (string, bool, erro
 	return seq, ok && seq != "", err
 }
 
-// round reads each shard once and returns how many records it processed.
-func (sr *streamReader) round(ctx context.Context) (int, error) {
-	got := 0
+// round reads each shard once and returns how many records it processed,
+// and whether every shard answered (clean). A shard that fails is
+// recovered when it can be (recover) and otherwise backs off alone.
+func (sr *streamReader) round(ctx context.Context) (got int, clean bool) {
+	clean = true
+	arn := sr.arn
 	for id, sh := range sr.shards {
 		if sh.closed {
 			continue
 		}
-		out, err := sr.api.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: sh.iter, Limit: aws.Int32(1000)})
+		if sr.d.clock.Now().Before(sh.retryAt) {
+			clean = false
+			continue
+		}
+		n, err := sr.readShard(ctx, id, sh)
+		got += n
+		if err != nil && ctx.Err() == nil {
+			err = sr.recover(ctx, id, sh, err)
+		}
+		sr.noteShard(id, sh, err)
 		if err != nil {
-			return got, sr.recover(ctx, id, sh, err)
+			clean = false
 		}
-		for i := range out.Records {
-			tk := sr.process(&out.Records[i])
-			seq := ""
-			if sq := out.Records[i].Dynamodb; sq != nil {
-				seq = aws.ToString(sq.SequenceNumber)
-			}
-			if tk != nil {
-				sh.marks = append(sh.marks, mark{before: sh.lastSeq, tk: tk})
-			}
-			if seq != "" {
-				sh.lastSeq = seq
-			}
-		}
-		got += len(out.Records)
-		sh.iter = out.NextShardIterator
-		if sh.iter == nil { // the shard closed: follow its children from their start
-			sh.closed = true
-			if sr.d.checkpointer == nil {
-				delete(sr.shards, id)
-			}
-			all, err := sr.listShards(ctx)
-			if err != nil {
-				return got, err
-			}
-			kids := childrenOf(all)
-			if err := sr.open(ctx, kids[id], kids, sttypes.ShardIteratorTypeTrimHorizon); err != nil {
-				return got, err
-			}
+		if sr.arn != arn {
+			return got, false // the stream was found again: its shards are new
 		}
 	}
-	return got, nil
+	return got, clean
 }
 
-// recover re-opens a shard iterator that expired (15 minutes on AWS)
-// after the last record read.
+// readShard reads one page of shard id and judges its records.
+func (sr *streamReader) readShard(ctx context.Context, id string, sh *shardState) (int, error) {
+	const limit = 1000
+	out, err := sr.api.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: sh.iter, Limit: aws.Int32(limit)})
+	if err != nil {
+		return 0, err
+	}
+	now := sr.d.clock.Now()
+	for i := range out.Records {
+		rec, ok := sr.record(id, &out.Records[i])
+		if ok {
+			if tk := sr.d.judge.Observe(rec, now); tk != nil {
+				sh.marks = append(sh.marks, mark{before: sh.lastSeq, tk: tk})
+			}
+		}
+		if rec.Seq != "" {
+			sh.lastSeq, sh.lastAt = rec.Seq, rec.At
+		}
+	}
+	sh.atHead = len(out.Records) < limit
+	sh.iter = out.NextShardIterator
+	if sh.iter == nil { // the shard closed: follow its children from their start
+		sh.closed = true
+		if sr.d.checkpointer == nil {
+			delete(sr.shards, id)
+		}
+		all, err := sr.listShards(ctx)
+		if err != nil {
+			return len(out.Records), err
+		}
+		kids := childrenOf(all)
+		if err := sr.open(ctx, kids[id], kids, sttypes.ShardIteratorTypeTrimHorizon); err != nil {
+			return len(out.Records), err
+		}
+	}
+	return len(out.Records), nil
+}
+
+// recover repairs what a failed GetRecords allows, and returns the error
+// that remains (nil once repaired):
+//   - an expired iterator (15 minutes on AWS) is reopened after the last
+//     record read;
+//   - trimmed data (the reader fell more than the retention behind, or a
+//     checkpoint is that old) reopens the shard at its trim horizon, and
+//     the gap is reported;
+//   - a removed stream or shard (ResourceNotFoundException) makes the
+//     reader describe the table again and follow its current stream from
+//     its trim horizon, reporting the gap.
 func (sr *streamReader) recover(ctx context.Context, id string, sh *shardState, err error) error {
-	var expired *sttypes.ExpiredIteratorException
-	if !errors.As(err, &expired) {
+	var (
+		expired *sttypes.ExpiredIteratorException
+		trimmed *sttypes.TrimmedDataAccessException
+		gone    *sttypes.ResourceNotFoundException
+	)
+	switch {
+	case errors.As(err, &expired):
+		in := &dynamodbstreams.GetShardIteratorInput{StreamArn: &sr.arn, ShardId: &id, ShardIteratorType: sh.from}
+		if sh.lastSeq != "" {
+			in.ShardIteratorType, in.SequenceNumber = sttypes.ShardIteratorTypeAfterSequenceNumber, &sh.lastSeq
+		}
+		out, gerr := sr.api.GetShardIterator(ctx, in)
+		if gerr != nil {
+			return gerr
+		}
+		sh.iter = out.ShardIterator
+		return nil
+	case errors.As(err, &trimmed):
+		out, gerr := sr.api.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
+			StreamArn: &sr.arn, ShardId: &id, ShardIteratorType: sttypes.ShardIteratorTypeTrimHorizon})
+		if gerr != nil {
+			return gerr
+		}
+		sh.iter = out.ShardIterator
+		sr.gap(Gap{Region: string(sr.region), Shard: id, From: sh.readUpTo(), To: sr.d.clock.Now(), Reason: "trimmed data"})
+		return nil
+	case errors.As(err, &gone):
+		return sr.rediscover(ctx, id, sh)
+	}
+	return err
+}
+
+// rediscover follows the table's current stream after the one read was
+// removed (the stream disabled, re-enabled). Until the table has a stream
+// again the error stays, and the shard backs off.
+func (sr *streamReader) rediscover(ctx context.Context, id string, sh *shardState) error {
+	arn, err := sr.d.describe(ctx, sr.region)
+	if err != nil {
 		return err
 	}
-	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: &sr.arn, ShardId: &id, ShardIteratorType: sh.from}
-	if sh.lastSeq != "" {
-		in.ShardIteratorType, in.SequenceNumber = sttypes.ShardIteratorTypeAfterSequenceNumber, &sh.lastSeq
+	if arn == sr.arn {
+		return &StreamError{Table: sr.d.table, Region: sr.region, Reason: "shard " + id + " not found in the stream"}
 	}
-	out, gerr := sr.api.GetShardIterator(ctx, in)
-	if gerr != nil {
-		return gerr
+	old := sr.arn
+	sr.arn = arn
+	prev := sr.shards
+	sr.shards = map[string]*shardState{}
+	if err := sr.openRoots(ctx, sttypes.ShardIteratorTypeTrimHorizon); err != nil {
+		sr.arn, sr.shards = old, prev
+		return err
 	}
-	sh.iter = out.ShardIterator
+	sr.gap(Gap{Region: string(sr.region), Shard: id, From: sh.readUpTo(), To: sr.d.clock.Now(), Reason: "stream removed; following " + arn})
 	return nil
+}
+
+// readUpTo is the time up to which the shard was read: its last record's,
+// or when it was opened if none was read.
+func (sh *shardState) readUpTo() time.Time {
+	if sh.lastAt.IsZero() {
+		return sh.opened
+	}
+	return sh.lastAt
 }

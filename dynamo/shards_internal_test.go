@@ -8,10 +8,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	sttypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/regionkit/multiregion"
+	"github.com/regionkit/multiregion/dynamo/detect"
 )
 
 // fakeShard is one scripted shard: its records, its parent, and whether
@@ -101,12 +105,30 @@ func modify(seq, oldVer, newVer string, lineage ...string) sttypes.Record {
 	return r
 }
 
-func testReader(api StreamsAPI, cp Checkpointer, start StreamStart, got *[]Conflict) (*detector, *streamReader) {
-	d := &detector{table: "t", names: newMetaNames(DefaultMetadataPrefix), keys: keySchema{pk: "pk"},
-		log: slog.New(slog.NewTextHandler(io.Discard, nil)), startAt: start, checkpointer: cp}
-	d.deliv = &delivery{seen: newDedupSet(64), handler: func(c Conflict) { *got = append(*got, c) }}
-	d.settle = newSettler(0, 64)
+func testReader(t *testing.T, api StreamsAPI, cp Checkpointer, start StreamStart, got *[]Conflict) (*detector, *streamReader) {
+	d := &detector{table: "t", schema: ConflictSchema{Table: "t", PartitionKey: "pk"}, clock: multiregion.SystemClock{},
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)), startAt: start, checkpointer: cp, once: detect.NewOnce(64)}
+	d.judge = detect.New(detect.Config{Versions: d.schema.Versions(), Capacity: 64})
+	d.deliv = newDelivery(func(c Conflict) { *got = append(*got, c) }, nil, 0, nil)
+	t.Cleanup(d.deliv.stop)
 	return d, &streamReader{d: d, region: "us-east-1", api: api, arn: "arn", shards: map[string]*shardState{}}
+}
+
+// settleAll settles every claim and waits until the delivery goroutine
+// delivered them.
+func (d *detector) settleAll(t *testing.T) {
+	n := d.deliverDue(true)
+	for {
+		ch := d.deliv.moved.wait()
+		if d.deliv.done.Load() >= n {
+			return
+		}
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second):
+			t.Fatal("delivery stalled")
+		}
+	}
 }
 
 // TestShardRolloverParentsFirstAndCheckpointed: a closed parent shard is
@@ -120,15 +142,15 @@ func TestShardRolloverParentsFirstAndCheckpointed(t *testing.T) {
 	}}
 	cp := NewMemoryCheckpointer()
 	var got []Conflict
-	d, sr := testReader(api, cp, StreamStartTrimHorizon, &got)
-	if err := sr.start(ctx); err != nil {
+	d, sr := testReader(t, api, cp, StreamStartTrimHorizon, &got)
+	if err := sr.start(ctx, d.startAt); err != nil {
 		t.Fatal(err)
 	}
 	for range 4 {
-		if _, err := sr.round(ctx); err != nil {
-			t.Fatal(err)
+		if _, clean := sr.round(ctx); !clean {
+			t.Fatal("round failed")
 		}
-		d.deliverDue(true)
+		d.settleAll(t)
 		sr.checkpoint(ctx)
 	}
 	if strings.Join(api.reads, ",") != "parent,child" {
@@ -148,15 +170,15 @@ func TestShardRolloverParentsFirstAndCheckpointed(t *testing.T) {
 	// A restart resumes after both checkpoints: nothing is read again.
 	api.reads = nil
 	var again []Conflict
-	d2, sr2 := testReader(api, cp, StreamStartLatest, &again)
-	if err := sr2.start(ctx); err != nil {
+	d2, sr2 := testReader(t, api, cp, StreamStartLatest, &again)
+	if err := sr2.start(ctx, d2.startAt); err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
-		if _, err := sr2.round(ctx); err != nil {
-			t.Fatal(err)
+		if _, clean := sr2.round(ctx); !clean {
+			t.Fatal("round failed")
 		}
-		d2.deliverDue(true)
+		d2.settleAll(t)
 	}
 	if len(api.reads) != 0 || len(again) != 0 {
 		t.Fatalf("restart read %v and surfaced %d", api.reads, len(again))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,27 +13,42 @@ import (
 	sttypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/regionkit/multiregion"
+	"github.com/regionkit/multiregion/dynamo/detect"
 )
 
 // detector reads the stream of every replica (DynamoDB Streams with
-// NEW_AND_OLD_IMAGES, which carries replicated writes too) and reports
-// lost writes. One goroutine per region; stop ends them all.
+// NEW_AND_OLD_IMAGES, which carries replicated writes too) in-process and
+// feeds the records to one detect.Detector. One goroutine per region, one
+// for delivery; stop ends them all.
+//
+// DynamoDB Streams serves at most 2 readers per shard at a time (more are
+// throttled with LimitExceededException), and every Table with detection
+// reads every shard: keep in-process detection to one or two instances of
+// a service, and turn it off (Options.DisableConflictDetection) in the
+// others; a fleet runs the detector on Lambda instead (lambdadetect).
 type detector struct {
 	table  string
-	names  metaNames
-	keys   keySchema
+	schema ConflictSchema
 	poll   time.Duration
+	clock  multiregion.Clock
 	log    logger
-	out    chan Conflict
+	judge  *detect.Detector
+	once   *detect.Once
 	deliv  *delivery
-	settle *settler
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
 	startAt      StreamStart
 	checkpointer Checkpointer
+	// describe finds a region's current stream again (a removed stream).
+	describe func(ctx context.Context, r multiregion.Region) (string, error)
 
+	mu      sync.Mutex // guards readers (replicasChanged)
 	readers []*streamReader
+	limits  limitLog
+	// newReader positions a reader on region r's stream (detector_replicas.go).
+	newReader func(ctx context.Context, r multiregion.Region, fresh StreamStart) (*streamReader, error)
+	runCtx    context.Context
 }
 
 type logger interface {
@@ -43,67 +57,84 @@ type logger interface {
 	Debug(msg string, args ...any)
 }
 
-// streamReader follows the shards of one region's stream.
-type streamReader struct {
-	d      *detector
-	region multiregion.Region
-	api    StreamsAPI
-	arn    string
-	shards map[string]*shardState
-	// idle counts polling rounds that returned no record (for Flush).
-	idle atomic.Uint64
-}
-
 // startDetector finds each replica's stream and positions a reader on
 // each shard (after its checkpoint, or at Options.StreamStart) before New
 // returns: every write made after New is seen.
 func startDetector[T any](ctx context.Context, t *Table[T]) (*detector, error) {
 	o := t.opts
-	d := &detector{table: t.name, names: t.meta, keys: t.keys, poll: o.StreamPollInterval, log: o.Logger,
-		startAt: o.StreamStart, checkpointer: o.Checkpointer}
-	runCtx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
-	d.deliv = &delivery{seen: newDedupSet(o.DedupCapacity), handler: o.ConflictHandler, done: runCtx.Done(),
-		surfaced: surfacedReporter(t.storeName(), o.Logger, t.mr)}
-	d.settle = newSettler(o.ConflictSettle, o.DedupCapacity)
-	if o.ConflictHandler == nil {
-		d.out = make(chan Conflict, o.ConflictBuffer)
-		d.deliv.out = d.out
-	}
-	for _, r := range t.replicas {
+	d := &detector{table: t.name, poll: o.StreamPollInterval, clock: o.Clock, log: o.Logger,
+		startAt: o.StreamStart, checkpointer: o.Checkpointer, describe: t.streamARN,
+		schema: ConflictSchema{Table: t.name, MetadataPrefix: o.MetadataPrefix, PartitionKey: t.keys.pk, SortKey: t.keys.sk},
+		once:   detect.NewOnce(o.DedupCapacity)}
+	d.judge = detect.New(detect.Config{Versions: d.schema.Versions(), Settle: o.ConflictSettle, Capacity: o.DedupCapacity})
+	d.newReader = func(ctx context.Context, r multiregion.Region, fresh StreamStart) (*streamReader, error) {
 		arn, err := t.streamARN(ctx, r)
 		if err != nil {
-			cancel()
 			return nil, err
 		}
 		sr := &streamReader{d: d, region: r, api: o.NewStreamsClient(r, t.mr.Config(r)), arn: arn, shards: map[string]*shardState{}}
-		if err := sr.start(ctx); err != nil {
-			cancel()
+		sr.status.st.Region, sr.status.st.StreamARN = r, arn
+		if err := sr.start(ctx, fresh); err != nil {
 			return nil, &multiregion.RegionError{Region: r, Op: "dynamo.New (stream)", Err: err}
+		}
+		return sr, nil
+	}
+	for _, r := range t.replicas {
+		sr, err := d.newReader(ctx, r, d.startAt)
+		if err != nil {
+			return nil, err
 		}
 		d.readers = append(d.readers, sr)
 	}
+	d.deliv = newDelivery(o.ConflictHandler, o.GapHandler, o.ConflictBuffer, surfacedReporter(t.storeName(), o.Logger, t.mr))
+	d.runCtx, d.cancel = context.WithCancel(context.Background())
 	for _, sr := range d.readers {
-		d.wg.Add(1)
-		go sr.run(runCtx)
+		d.launch(sr)
 	}
 	return d, nil
 }
 
-// stop ends every reader, waits for them, saves their last checkpoints
-// (claims still held are not delivered: their records will be read
-// again), and closes the channel.
+// launch starts sr's goroutine, which its own stop (or the detector's) ends.
+func (d *detector) launch(sr *streamReader) {
+	ctx, cancel := context.WithCancel(d.runCtx)
+	sr.stop, sr.done = cancel, make(chan struct{})
+	d.wg.Add(1)
+	go func() {
+		defer close(sr.done)
+		sr.run(ctx)
+	}()
+}
+
+// current returns the readers running now.
+func (d *detector) current() []*streamReader {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*streamReader(nil), d.readers...)
+}
+
+// stop ends every reader and the delivery goroutine, then saves the last
+// checkpoints (claims not delivered yet hold them back: their records
+// will be read again). Called from a handler (Table.Close in a
+// ConflictHandler) it does not wait for the delivery goroutine it runs on.
 func (d *detector) stop() {
+	// Cancel first: a replicasChanged blocked on a region's DescribeTable
+	// returns at once instead of holding mu (and Close) until its timeout.
+	// Taking mu after it means a replicasChanged running now has finished
+	// its launches (their wg.Add precede the Wait below), and any later one
+	// sees runCtx done and launches nothing.
 	d.cancel()
+	d.mu.Lock()
+	//lint:ignore SA2001 the empty critical section is the barrier described above
+	d.mu.Unlock()
 	d.wg.Wait()
+	d.deliv.stop()
 	if d.checkpointer != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		for _, sr := range d.readers {
+		for _, sr := range d.current() {
 			sr.checkpoint(ctx)
 		}
 		cancel()
 	}
-	d.deliv.close()
 }
 
 // streamARN asks region r for its stream of the table and checks it
@@ -113,7 +144,11 @@ func (d *detector) stop() {
 // sample: DescribeTable is a control-plane call, and its time must not be
 // ranked against the data-plane calls and probes of the other regions.
 func (t *Table[T]) streamARN(ctx context.Context, r multiregion.Region) (string, error) {
-	out, err := t.clients[r].DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &t.name})
+	api := t.client(r) // the current topology's client; a replica added later has one there
+	if api == nil {
+		api = t.opts.NewClient(r, t.mr.Config(r))
+	}
+	out, err := api.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &t.name})
 	if err = t.report(ctx, r, time.Time{}, err, false); err != nil {
 		var rnf *types.ResourceNotFoundException
 		if errors.As(err, &rnf) {
@@ -131,126 +166,131 @@ func (t *Table[T]) streamARN(ctx context.Context, r multiregion.Region) (string,
 	return *td.LatestStreamArn, nil
 }
 
-// run polls every shard until ctx ends, pausing StreamPollInterval after a
-// round that returned nothing and backing off on errors.
+// run polls every shard until ctx ends, pausing StreamPollInterval after
+// a round that returned nothing. A failing shard backs off on its own
+// (shardState.retryAt); the others go on.
 func (sr *streamReader) run(ctx context.Context) {
 	defer sr.d.wg.Done()
-	backoff := sr.d.poll
-	failing := 0 // polls failed in a row: the first is a Warn, the rest Debug
 	for ctx.Err() == nil {
-		got, err := sr.round(ctx)
-		switch {
-		case ctx.Err() != nil:
+		start := sr.d.clock.Now()
+		got, clean := sr.round(ctx)
+		if ctx.Err() != nil {
 			return
-		case err != nil:
-			failing++
-			log := sr.d.log.Debug
-			if failing == 1 {
-				log = sr.d.log.Warn
-			}
-			log("dynamo: stream reader failing; conflicts in this region wait until it reads again",
-				"table", sr.d.table, "region", string(sr.region), "failures", failing, "error", err)
-			backoff = min(2*backoff, 30*time.Second)
-			_ = sleep(ctx, backoff)
-		case failing > 0:
-			sr.d.log.Info("dynamo: stream reader recovered", "table", sr.d.table, "region", string(sr.region), "failures", failing)
-			failing = 0
 		}
 		sr.d.deliverDue(false)
 		sr.checkpoint(ctx)
-		if got == 0 && err == nil {
-			backoff = sr.d.poll
-			sr.idle.Add(1)
-			_ = sleep(ctx, sr.d.poll)
+		sr.finishRound(start, got, clean)
+		if got == 0 {
+			_ = sr.d.sleep(ctx, sr.d.poll)
 		}
 	}
 }
 
-// deliverDue delivers the claims whose settle window ended (all with force).
-func (d *detector) deliverDue(force bool) {
-	for _, s := range d.settle.settle(time.Now(), force) {
-		if !d.deliv.deliver(s.c) {
-			return
-		}
-		if s.tk != nil {
-			s.tk.done.Store(true)
-		}
+// sleep waits d on Options.Clock, or until ctx ends.
+func (d *detector) sleep(ctx context.Context, wait time.Duration) error {
+	tm := d.clock.NewTimer(wait)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-tm.C():
+		return nil
 	}
 }
 
-// process judges one record and returns the ticket of the loss it
-// claimed, if it claimed one. Only MODIFY has both images; INSERT (no old
-// version) and REMOVE (no new one) cannot show a lost write, but every new
-// image is evidence that its ancestors live on (see settler). A delete
-// through the Table is a MODIFY to a tombstone (tombstone.go); a REMOVE
-// is a delete that bypassed it, or DynamoDB TTL removing a tombstone.
-func (sr *streamReader) process(rec *sttypes.Record) *ticket {
-	if rec.Dynamodb == nil || rec.EventName == sttypes.OperationTypeRemove {
-		return nil
-	}
-	if rec.EventName == sttypes.OperationTypeInsert {
-		if newImg, err := attributevalue.FromDynamoDBStreamsMap(rec.Dynamodb.NewImage); err == nil {
-			sr.d.settle.witness(sr.d.names.parse(newImg))
+// deliverDue queues the claims whose settle window ended (all with
+// force) and returns the queue count after them.
+func (d *detector) deliverDue(force bool) uint64 {
+	var items []deliverable
+	for _, l := range d.judge.Due(d.clock.Now(), force) {
+		if l, ok := d.once.Filter(l); ok {
+			items = append(items, deliverable{c: d.schema.Conflict(l), loss: l})
 		}
-		return nil
 	}
-	oldImg, err1 := attributevalue.FromDynamoDBStreamsMap(rec.Dynamodb.OldImage)
-	newImg, err2 := attributevalue.FromDynamoDBStreamsMap(rec.Dynamodb.NewImage)
-	if err1 != nil || err2 != nil {
-		sr.d.log.Warn("dynamo: unreadable stream record", "region", string(sr.region), "error", errors.Join(err1, err2))
-		return nil
-	}
-	lost, winner, anc, ok := judge(sr.d.names, oldImg, newImg)
-	sr.d.settle.witness(winner)
-	if !ok {
-		return nil
-	}
-	key, _ := sr.d.keys.extract("dynamo.detector", newImg)
-	tk := &ticket{}
-	if !sr.d.settle.claim(Conflict{
-		Table: sr.d.table, Key: key,
-		Lost:          Version{Meta: lost, Item: oldImg},
-		Winner:        Version{Meta: winner, Item: newImg},
-		LostAncestors: anc, SeenIn: sr.region,
-		SequenceNumber: aws.ToString(rec.Dynamodb.SequenceNumber),
-		DetectedAt:     time.Now(),
-	}, time.Now(), tk) {
-		return nil
-	}
-	return tk
+	return d.deliv.push(items...)
 }
 
-// Flush waits until every stream reader has completed a polling round
-// that started after the call and returned nothing, then settles every
-// pending claim at once (see settler) and delivers the conflicts: every
-// change applied in every replica before Flush was called has been judged.
-// Call it once replication is quiet (tests, shutdown); before, a claim
-// could be settled before the evidence that would drop it arrives.
-// Without a detector it returns at once.
+// gap queues a gap for Options.GapHandler and keeps it for Status.
+func (sr *streamReader) gap(g Gap) {
+	sr.d.log.Warn("dynamo: stream gap: "+g.String(), "table", sr.d.table, "region", g.Region, "shard", g.Shard)
+	sr.noteGap(g)
+	sr.d.deliv.push(deliverable{gap: &g})
+}
+
+// record converts an SDK stream record for the detector.
+func (sr *streamReader) record(shard string, rec *sttypes.Record) (detect.Record, bool) {
+	out := detect.Record{Region: string(sr.region), Shard: shard, Event: string(rec.EventName)}
+	if rec.Dynamodb == nil {
+		return out, false
+	}
+	out.Seq = aws.ToString(rec.Dynamodb.SequenceNumber)
+	out.At = aws.ToTime(rec.Dynamodb.ApproximateCreationDateTime)
+	var errs [3]error
+	out.Keys, errs[0] = attributevalue.FromDynamoDBStreamsMap(rec.Dynamodb.Keys)
+	out.Old, errs[1] = attributevalue.FromDynamoDBStreamsMap(rec.Dynamodb.OldImage)
+	out.New, errs[2] = attributevalue.FromDynamoDBStreamsMap(rec.Dynamodb.NewImage)
+	if err := errors.Join(errs[:]...); err != nil {
+		sr.d.log.Warn("dynamo: unreadable stream record", "region", string(sr.region), "error", err)
+		return out, false
+	}
+	return out, true
+}
+
+// Flush waits until every stream reader has completed a clean polling
+// round (no shard failed) that started after the call and returned
+// nothing, then settles every pending claim at once and waits until the
+// conflicts are delivered: every change applied in every replica before
+// Flush was called has been judged. Call it once replication is quiet
+// (tests, shutdown); before, a claim could be settled before the evidence
+// that would drop it arrives. It waits on signals from the readers and
+// the delivery goroutine, never by polling. Called from a ConflictHandler
+// it does not wait for the delivery (which runs the handler). Without a
+// detector it returns at once.
 func (t *Table[T]) Flush(ctx context.Context) error {
-	if t.det == nil {
+	d := t.det
+	if d == nil {
 		return nil
 	}
-	target := make([]uint64, len(t.det.readers))
-	for i, sr := range t.det.readers {
+	readers := d.current()
+	target := make([]uint64, len(readers))
+	for i, sr := range readers {
 		target[i] = sr.idle.Load() + 2
 	}
-	for {
-		done := true
-		for i, sr := range t.det.readers {
-			if sr.idle.Load() < target[i] {
-				done = false
+	for i, sr := range readers {
+		for {
+			ch := sr.idled.wait()
+			if sr.idle.Load() >= target[i] {
+				break
+			}
+			if err := t.flushWait(ctx, ch); err != nil {
+				return err
 			}
 		}
-		if done {
-			t.det.deliverDue(true)
+	}
+	n := d.deliverDue(true)
+	if d.deliv.onDelivery() {
+		return nil
+	}
+	for {
+		ch := d.deliv.moved.wait()
+		if d.deliv.done.Load() >= n {
 			return nil
 		}
-		if t.closed.Load() {
-			return ErrClosed
-		}
-		if err := sleep(ctx, time.Millisecond); err != nil {
+		if err := t.flushWait(ctx, ch); err != nil {
 			return err
 		}
+	}
+}
+
+func (t *Table[T]) flushWait(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.det.deliv.quit:
+		return ErrClosed
+	case <-t.det.runCtx.Done():
+		return ErrClosed
 	}
 }

@@ -122,6 +122,15 @@ func New[T any](ctx context.Context, mr *multiregion.Client, table string, optFn
 			return nil, err
 		}
 		t.det = det
+		// A replica the topology refresh adds gets a stream reader, one it
+		// removes loses its reader. The hook runs on the refresh goroutine;
+		// the detector's own context bounds it, so Close does not wait on a
+		// slow DescribeTable.
+		t.onReplicasChanged(func(_, _ []multiregion.Region) {
+			ctx, cancel := context.WithTimeout(det.runCtx, replicaHookTimeout)
+			defer cancel()
+			_ = det.replicasChanged(ctx, t.currentReplicas())
+		})
 	}
 	t.startTopology()
 	return t, nil
@@ -257,7 +266,7 @@ func (t *Table[T]) Conflicts() <-chan Conflict {
 	if t.det == nil {
 		return nil
 	}
-	return t.det.out
+	return t.det.deliv.out
 }
 
 // Close stops the conflict detector and waits for its goroutines. Calls

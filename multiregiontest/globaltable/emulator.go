@@ -31,6 +31,7 @@ type Emulator struct {
 	ledger    ledger
 	conflicts conflictTable
 	delay     atomic.Int64 // current MREC ReplicationDelay, as a time.Duration
+	readerCap atomic.Int32 // readers per stream shard beyond StreamReaderLimit (streams_limits.go)
 
 	done      chan struct{} // closed by Close; stops every worker
 	closeOnce sync.Once

@@ -21,6 +21,10 @@ type stream struct {
 	created time.Time
 	keys    []sttypes.KeySchemaElement
 	records []streamRecord
+	// trimmed is the sequence number of the last record trimmed (0: none):
+	// reading at or before it is TrimmedDataAccessException.
+	trimmed int64
+	readers readerCount
 }
 
 type streamRecord struct {
@@ -77,14 +81,9 @@ func (r *region) appendStream(table string, key, old, newImg item) {
 }
 
 // position returns the index of the first record with sequence number at
-// least seq (after: greater than seq).
-func (s *stream) position(seq int64, after bool) int {
-	return sort.Search(len(s.records), func(i int) bool {
-		if after {
-			return s.records[i].seq > seq
-		}
-		return s.records[i].seq >= seq
-	})
+// least seq.
+func (s *stream) position(seq int64) int {
+	return sort.Search(len(s.records), func(i int) bool { return s.records[i].seq >= seq })
 }
 
 // sdkRecord renders a record with the DynamoDB Streams SDK types.
@@ -112,7 +111,7 @@ func (s *stream) sdkRecord(regionName string, rec streamRecord) sttypes.Record {
 
 // description renders the stream for DescribeStream: one open shard.
 func (s *stream) description() *sttypes.StreamDescription {
-	start := formatSeq(0)
+	start := formatSeq(s.trimmed + 1)
 	if len(s.records) > 0 {
 		start = formatSeq(s.records[0].seq)
 	}

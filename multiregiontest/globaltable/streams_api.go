@@ -36,12 +36,15 @@ type (
 	}
 )
 
-// iterator is the content of a shard iterator: which stream and shard, and
-// the index of the next record to return. Encoded opaque, as AWS's are.
+// iterator is the content of a shard iterator: which stream and shard,
+// the sequence number the next record has at least, and the reader it was
+// issued to (GetShardIterator starts a reader; the iterators GetRecords
+// returns continue it). Encoded opaque, as AWS's are.
 type iterator struct {
-	Arn   string `json:"a"`
-	Shard string `json:"s"`
-	Pos   int    `json:"p"`
+	Arn    string `json:"a"`
+	Shard  string `json:"s"`
+	Next   int64  `json:"n"`
+	Reader uint64 `json:"r"`
 }
 
 func (it iterator) String() string {
@@ -147,17 +150,23 @@ func (h *regionHandler) getShardIterator(w http.ResponseWriter, body []byte) err
 	if in.ShardId != s.shardID {
 		return &sttypes.ResourceNotFoundException{Message: aws.String("Requested resource not found: Shard: " + in.ShardId + " not found")}
 	}
-	it := iterator{Arn: s.arn, Shard: s.shardID}
+	it := iterator{Arn: s.arn, Shard: s.shardID, Next: s.trimmed + 1, Reader: s.readers.nextReader()}
 	switch in.ShardIteratorType {
 	case sttypes.ShardIteratorTypeTrimHorizon:
 	case sttypes.ShardIteratorTypeLatest:
-		it.Pos = len(s.records)
+		it.Next = h.r.seq + 1
 	case sttypes.ShardIteratorTypeAtSequenceNumber, sttypes.ShardIteratorTypeAfterSequenceNumber:
 		seq, err := strconv.ParseInt(in.SequenceNumber, 10, 64)
 		if err != nil || seq < 0 {
 			return errValidation("invalid SequenceNumber %q", in.SequenceNumber)
 		}
-		it.Pos = s.position(seq, in.ShardIteratorType == sttypes.ShardIteratorTypeAfterSequenceNumber)
+		it.Next = seq
+		if in.ShardIteratorType == sttypes.ShardIteratorTypeAfterSequenceNumber {
+			it.Next++
+		}
+		if it.Next <= s.trimmed {
+			return trimmedError(s)
+		}
 	default:
 		return errValidation("invalid ShardIteratorType %q", in.ShardIteratorType)
 	}
@@ -184,13 +193,7 @@ func (h *regionHandler) getRecords(w http.ResponseWriter, body []byte) error {
 	s, err := h.streamByARN(it.Arn)
 	out := &dynamodbstreams.GetRecordsOutput{Records: []sttypes.Record{}}
 	if err == nil {
-		start := min(it.Pos, len(s.records))
-		end := min(start+limit, len(s.records))
-		for _, rec := range s.records[start:end] {
-			out.Records = append(out.Records, s.sdkRecord(h.r.name, rec))
-		}
-		it.Pos = end // the shard stays open, so there is always a next iterator
-		out.NextShardIterator = aws.String(it.String())
+		err = s.read(h.r.name, &it, limit, h.e.streamReaderLimit(), out)
 	}
 	h.r.mu.Unlock()
 	if err != nil {

@@ -68,6 +68,7 @@ func streamAttr(img map[string]sttypes.AttributeValue, name string) string {
 
 func TestStreamsCarryOldAndNewImagesInEveryRegion(t *testing.T) {
 	l := newLab(t, globaltable.Options{Regions: []string{use1, usw2}})
+	l.emu.SetStreamReaderLimit(0) // reads each shard from four positions in a row: four readers
 	l.createTable(use1, "t")
 	l.put(use1, "t", itemWith("k", 1, map[string]string{"v": "1"}))
 	l.quiesce()

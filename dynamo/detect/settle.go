@@ -1,4 +1,4 @@
-package dynamo
+package detect
 
 import (
 	"slices"
@@ -25,33 +25,32 @@ import (
 type settler struct {
 	mu      sync.Mutex
 	window  time.Duration
-	pending map[string]Conflict // by lost version id
+	pending map[string]Loss // by lost version id
 	due     map[string]time.Time
-	tickets map[string]*ticket // of the record that claimed it (checkpoint.go)
 
 	carriers map[string][]string // ancestor id -> versions seen whose lineage holds it
 	seen     map[string][]string // version seen -> its lineage (ring-bounded)
 	ring     []string
 	next     int
-	claimed  *dedupSet // ids claimed lost (primary or ancestor), not dropped
+	claimed  *Seen // ids claimed lost (primary or ancestor), not dropped
 }
 
 func newSettler(window time.Duration, capacity int) *settler {
 	return &settler{
-		window: window, pending: map[string]Conflict{}, due: map[string]time.Time{}, tickets: map[string]*ticket{},
+		window: window, pending: map[string]Loss{}, due: map[string]time.Time{},
 		carriers: map[string][]string{}, seen: map[string][]string{},
-		ring: make([]string, capacity), claimed: newDedupSet(capacity),
+		ring: make([]string, capacity), claimed: NewSeen(capacity),
 	}
 }
 
-// witness records version m, seen in some replica's stream.
-func (s *settler) witness(m Meta) {
-	if m.Version == "" || len(m.Lineage) == 0 {
+// witness records version v with its lineage, seen in some replica's stream.
+func (s *settler) witness(v string, lineage []string) {
+	if v == "" || len(lineage) == 0 {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, dup := s.seen[m.Version]; dup {
+	if _, dup := s.seen[v]; dup {
 		return // the same version replicated into another region
 	}
 	if old := s.ring[s.next]; old != "" {
@@ -63,43 +62,36 @@ func (s *settler) witness(m Meta) {
 		}
 		delete(s.seen, old)
 	}
-	s.ring[s.next] = m.Version
+	s.ring[s.next] = v
 	s.next = (s.next + 1) % len(s.ring)
-	s.seen[m.Version] = m.Lineage
-	for _, a := range m.Lineage {
-		s.carriers[a] = append(s.carriers[a], m.Version)
+	s.seen[v] = lineage
+	for _, a := range lineage {
+		s.carriers[a] = append(s.carriers[a], v)
 	}
 }
 
-// claim holds c until its window ends, and tk until c is resolved. A
-// second claim of a pending loss is ignored (false): the first claimer's
-// record is replayed if it is never delivered.
-func (s *settler) claim(c Conflict, now time.Time, tk *ticket) bool {
+// claim holds l (and its ticket) until its window ends. A second claim
+// of a pending loss is ignored (false): the first claimer's record is
+// replayed if it is never delivered.
+func (s *settler) claim(l Loss, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.pending[c.Lost.Version]; ok {
+	if _, ok := s.pending[l.Lost]; ok {
 		return false
 	}
-	s.pending[c.Lost.Version] = c
-	s.due[c.Lost.Version] = now.Add(s.window)
-	s.tickets[c.Lost.Version] = tk
-	s.claimed.add(c.Lost.Version)
-	for _, a := range c.LostAncestors {
-		s.claimed.add(a)
+	s.pending[l.Lost] = l
+	s.due[l.Lost] = now.Add(s.window)
+	s.claimed.Add(l.Lost)
+	for _, a := range l.LostAncestors {
+		s.claimed.Add(a)
 	}
 	return true
-}
-
-// settled is a claim that stood, with its ticket, to resolve once delivered.
-type settled struct {
-	c  Conflict
-	tk *ticket
 }
 
 // carried reports whether a version not claimed lost descends from id.
 func (s *settler) carried(id string) bool {
 	for _, v := range s.carriers[id] {
-		if !s.claimed.has(v) {
+		if !s.claimed.Has(v) {
 			return true
 		}
 	}
@@ -109,28 +101,24 @@ func (s *settler) carried(id string) bool {
 // settle returns the claims due at now (all of them with force) that
 // still stand, oldest detection first; ancestors still carried are dropped.
 // The tickets of dropped claims are resolved here.
-func (s *settler) settle(now time.Time, force bool) []settled {
+func (s *settler) settle(now time.Time, force bool) []Loss {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []settled
-	for id, c := range s.pending {
+	var out []Loss
+	for id, l := range s.pending {
 		if !force && now.Before(s.due[id]) {
 			continue
 		}
-		tk := s.tickets[id]
 		delete(s.pending, id)
 		delete(s.due, id)
-		delete(s.tickets, id)
 		if s.carried(id) {
-			s.claimed.remove(id) // not lost: its line lives on
-			if tk != nil {
-				tk.done.Store(true)
-			}
+			s.claimed.Remove(id) // not lost: its line lives on
+			l.Resolve()
 			continue
 		}
-		c.LostAncestors = slices.DeleteFunc(slices.Clone(c.LostAncestors), s.carried)
-		out = append(out, settled{c, tk})
+		l.LostAncestors = slices.DeleteFunc(slices.Clone(l.LostAncestors), s.carried)
+		out = append(out, l)
 	}
-	slices.SortFunc(out, func(a, b settled) int { return a.c.DetectedAt.Compare(b.c.DetectedAt) })
+	slices.SortFunc(out, func(a, b Loss) int { return a.DetectedAt.Compare(b.DetectedAt) })
 	return out
 }
