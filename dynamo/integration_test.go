@@ -114,8 +114,15 @@ func TestDynaliteAcceptsEveryRequestShape(t *testing.T) {
 
 // dynaliteTable creates a fresh table (keyed pk S + sk N) on the lab's
 // dynalite in us-east-1, ACTIVE, deleted at cleanup, and a
-// multiregion.Client of that one region pointed at it.
-func dynaliteTable(t *testing.T, prefix string) (*multiregion.Client, string) {
+// multiregion.Client of that one region pointed at it (through the
+// region's latency proxy).
+func dynaliteTable(t testing.TB, prefix string) (*multiregion.Client, string) {
+	return dynaliteTableAt(t, prefix, false)
+}
+
+// dynaliteTableAt is dynaliteTable, straight to dynalite when direct (no
+// proxy: what a benchmark of the client's own cost needs).
+func dynaliteTableAt(t testing.TB, prefix string, direct bool) (*multiregion.Client, string) {
 	t.Helper()
 	env, err := lab.Load()
 	if errors.Is(err, lab.ErrNotRunning) {
@@ -128,6 +135,13 @@ func dynaliteTable(t *testing.T, prefix string) (*multiregion.Client, string) {
 	endpoint, err := env.Endpoint(string(region), lab.DynamoDB)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if direct {
+		r, err := env.Region(string(region))
+		if err != nil {
+			t.Fatal(err)
+		}
+		endpoint = r.Direct.DynamoDB
 	}
 	ctx := testCtx(t)
 	tr := &http.Transport{}
