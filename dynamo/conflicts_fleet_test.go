@@ -126,6 +126,7 @@ func TestFigureFleetOnLambda(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, instances)
+	var origins sync.Map // version id -> region that wrote it
 	for i, tb := range tables {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(i), 1))
@@ -133,10 +134,12 @@ func TestFigureFleetOnLambda(t *testing.T) {
 			for w := range writes {
 				time.Sleep(time.Duration(rng.Int64N(int64(2 * time.Millisecond))))
 				doc := Doc{PK: fmt.Sprintf("k%d", (w+i)%keys), SK: 1, Count: w, By: fmt.Sprintf("i%d", i)}
-				if _, err := tb.Put(ctx, doc, dynamo.InRegion(r)); err != nil {
+				m, err := tb.Put(ctx, doc, dynamo.InRegion(r))
+				if err != nil {
 					errs[i] = err
 					return
 				}
+				origins.Store(m.Version, string(m.Origin))
 			}
 		})
 	}
@@ -157,7 +160,20 @@ func TestFigureFleetOnLambda(t *testing.T) {
 	for _, n := range l.truthBy {
 		l.truth += n
 	}
-	l.surfaced, l.surfacedBy = lostWrites(t, l.conflicts)
+	l.surfaced, _ = lostWrites(t, l.conflicts)
+	// Per region by each lost version's own origin: a lost version's
+	// ancestors (LostAncestors) may have been written in other regions,
+	// by other instances, than the version that carried them.
+	l.surfacedBy = map[string]int{}
+	for _, c := range l.conflicts {
+		for _, id := range append([]string{c.Lost.Version}, c.LostAncestors...) {
+			r, ok := origins.Load(id)
+			if !ok {
+				t.Fatalf("surfaced version %s was never written", id)
+			}
+			l.surfacedBy[r.(string)]++
+		}
+	}
 	twice := 0
 	for _, n := range del.byID {
 		if n > 1 {
