@@ -5,7 +5,6 @@ package aurora_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -29,26 +28,6 @@ import (
 // region's Toxiproxy proxy. Tests that slow or take down a region restore
 // the proxies; the promotion test promotes a standby of its own, never the
 // lab's.
-
-func loadLab(t testing.TB) *lab.Env {
-	t.Helper()
-	env, err := lab.Load()
-	if errors.Is(err, lab.ErrNotRunning) {
-		t.Fatal("lab not running: scripts/lab up (or scripts/lab test ./aurora/)")
-	}
-	require.NoError(t, err)
-	return env
-}
-
-func restore(t testing.TB, env *lab.Env) {
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := env.Reset(ctx); err != nil {
-			t.Errorf("restoring the lab: %v", err)
-		}
-	})
-}
 
 var uniq atomic.Int64
 

@@ -67,7 +67,7 @@ func labDSN(app string) string {
 // reloads the topology once; once the control plane names the primary
 // again, the next refused write is retried there, once, and lands once.
 func TestIntegrationRefusedWriteRefreshes(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
 	ctx := testCtx(t)
 	stale := env.Replicas()[0]
@@ -106,7 +106,7 @@ func TestIntegrationRefusedWriteRefreshes(t *testing.T) {
 // background check sees pg_is_in_recovery() on the writer's pool and
 // rebuilds it; writes then land on the primary, with no restart.
 func TestIntegrationStalePoolRebuilt(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
 	ctx := testCtx(t)
 	name := testutil.NewMovingProxy(t, pgAddr(t, env, env.Replicas()[1], true))
@@ -166,7 +166,7 @@ func TestIntegrationPromoteAndMove(t *testing.T) { promoteAndMove(t, false) }
 func TestIntegrationPromoteAndMoveOldWriterGone(t *testing.T) { promoteAndMove(t, true) }
 
 func promoteAndMove(t *testing.T, gone bool) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
 	ctx := testCtx(t)
 	standby := startStandby(t, env)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -24,10 +23,6 @@ func startStandby(t *testing.T, env *lab.Env) string {
 	primary, err := url.Parse(r.Direct.Postgres)
 	require.NoError(t, err)
 	addr, _, logs := testutil.StartPGStandby(t, primary.Hostname(), primary.Port())
-	db := openPG(t, fmt.Sprintf("postgres://postgres@%s/lab?sslmode=disable", addr))
-	require.Eventually(t, func() bool {
-		var rec bool
-		return db.QueryRowContext(testCtx(t), "select pg_is_in_recovery()").Scan(&rec) == nil && rec
-	}, 30*time.Second, 50*time.Millisecond, "the standby accepts connections in recovery; log:\n%s", logs.String())
+	testutil.AwaitPGRecovery(t, openPG(t, fmt.Sprintf("postgres://postgres@%s/lab?sslmode=disable", addr)), logs)
 	return addr
 }

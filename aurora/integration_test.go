@@ -23,7 +23,7 @@ import (
 // traffic (the standby has no session of this Cluster); a real write sent
 // to the standby's pool returns the engine's read-only error.
 func TestIntegrationWritesGoToThePrimary(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
 	ctx := testCtx(t)
 	app := uniqueID("aurora-writes-")
@@ -62,9 +62,9 @@ func TestIntegrationWritesGoToThePrimary(t *testing.T) {
 // the reads right after a write to the writer, and back to the standby
 // once its replayed WAL position passed the write.
 func TestIntegrationReadsNearestAndFailOver(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
-	restore(t, env)
+	testutil.RestoreLab(t, env)
 	ctx := testCtx(t)
 	for r, ms := range map[string]int{"us-west-2": 1, "us-east-1": 60, "eu-west-1": 150} {
 		require.NoError(t, env.SetLatency(ctx, r, time.Duration(ms)*time.Millisecond))
@@ -112,9 +112,9 @@ func TestIntegrationReadsNearestAndFailOver(t *testing.T) {
 // (pg_wal_replay_pause) while the primary writes lags more and more; with
 // MaxLag 1 s it stops serving reads, and serves again once resumed.
 func TestIntegrationLaggingReplicaSkipped(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
-	restore(t, env)
+	testutil.RestoreLab(t, env)
 	ctx := testCtx(t)
 	lagging := env.Replicas()[0]
 	for r, ms := range map[string]int{lagging: 1, env.Writer: 60, env.Replicas()[1]: 150} {
@@ -157,9 +157,9 @@ func TestIntegrationLaggingReplicaSkipped(t *testing.T) {
 // while a statement runs on it. The error says the outcome is unknown
 // (multiregion.ErrOutcomeUnknown) and the statement ran at most once.
 func TestIntegrationOutcomeUnknownNotRetried(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
-	restore(t, env)
+	testutil.RestoreLab(t, env)
 	ctx := testCtx(t)
 	c, err := aurora.New(ctx, labClient(t, env, false), staticPG(t, env, uniqueID("aurora-unknown-")))
 	require.NoError(t, err)
@@ -196,7 +196,7 @@ func TestIntegrationOutcomeUnknownNotRetried(t *testing.T) {
 // token is not checked; the connection proves the hook runs without
 // failing).
 func TestIntegrationForwardingSession(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
 	ctx := testCtx(t)
 	c, err := aurora.New(ctx, labClient(t, env, false), staticPG(t, env, uniqueID("aurora-fwd-")), func(o *aurora.Options) {
