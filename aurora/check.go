@@ -99,7 +99,7 @@ func (c *cluster) round(ctx context.Context) {
 	for i, m := range topo.Members {
 		s := states[i]
 		if !s.ok {
-			c.lag.set(m.Region, 0, false, now)
+			c.lag.Forget(m.Region)
 			refresh = refresh || (m.Role != singlewriter.RoleWriter && m.LagKnown && c.opts.MaxLag > 0)
 			continue
 		}
@@ -122,7 +122,11 @@ func (c *cluster) round(ctx context.Context) {
 		if d, ok := global[m.Region]; ok {
 			s.lag, s.lagKnown = d, true
 		}
-		c.lag.set(m.Region, s.lag, s.lagKnown, now)
+		if s.lagKnown {
+			c.lag.Set(m.Region, s.lag, now)
+		} else {
+			c.lag.Forget(m.Region)
+		}
 		if s.lsn != 0 {
 			c.lag.replicaLSN(m.Region, s.lsn)
 		}

@@ -88,7 +88,7 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 		return nil, err
 	}
 	c.lag = newLagTracker(c.opts.LagInterval)
-	kit, err := singlewriter.New(ctx, mr, lagSource{src: src, lag: c.lag}, c.connect, (*pool).close, func(so *singlewriter.Options) {
+	kit, err := singlewriter.New(ctx, mr, singlewriter.MeasuredLag(src, c.lag.LagReadings), c.connect, (*pool).close, func(so *singlewriter.Options) {
 		so.Kind, so.Store = c.kind, c.name
 		so.RefreshInterval, so.MaxLag, so.Logger = c.opts.RefreshInterval, c.opts.MaxLag, c.opts.Logger
 		so.Done = mr.Done()
@@ -125,7 +125,7 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 	}
 	c.store = st
 	c.rt = singlewriter.NewRouter(kit, st, classifier, nil)
-	c.rt.SetLiveLag(func(r multiregion.Region) (time.Duration, bool) { return c.lag.get(r, time.Now()) })
+	c.rt.SetLiveLag(func(r multiregion.Region) (time.Duration, bool) { return c.lag.Get(r, time.Now()) })
 	lctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	if c.opts.LagInterval > 0 {
@@ -205,7 +205,7 @@ func (c *Cluster) Lag(r multiregion.Region) (time.Duration, bool) {
 	if c.kit.Topology().IsWriter(r) {
 		return 0, true
 	}
-	return c.lag.get(r, time.Now())
+	return c.lag.Get(r, time.Now())
 }
 
 // Status returns the store's routing status (regions, health, latency, the

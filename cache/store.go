@@ -28,7 +28,7 @@ import (
 type Store struct {
 	mr    *multiregion.Client
 	opts  Options
-	src   *lagSource
+	src   *attrSource
 	cp    *controlPlane // nil with Options.Static
 	kit   *singlewriter.Kit[redis.UniversalClient]
 	store *multiregion.Store
@@ -94,8 +94,9 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 	}
 	if o.LagInterval > 0 {
 		s.lag = newLagTracker(o.LagInterval)
+		inner = singlewriter.MeasuredLag(inner, s.lag.LagReadings)
 	}
-	s.src = &lagSource{inner: inner, lag: s.lag}
+	s.src = &attrSource{inner: inner}
 	kit, err := singlewriter.New(ctx, mr, s.src, s.connect, closeClient, func(ko *singlewriter.Options) {
 		ko.Kind = multiregion.ElastiCacheGlobal
 		ko.Store = o.StoreName
@@ -131,7 +132,7 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 		s.rt.SetHedge(*o.Hedge)
 	}
 	if s.lag != nil {
-		s.rt.SetLiveLag(func(r multiregion.Region) (time.Duration, bool) { return s.lag.get(r, time.Now()) })
+		s.rt.SetLiveLag(func(r multiregion.Region) (time.Duration, bool) { return s.lag.Get(r, time.Now()) })
 	}
 	s.loop = &route.Loop{Store: st, Classifier: classifier, Final: final, Logger: o.Logger}
 	if o.ReadYourWrites {
