@@ -45,26 +45,7 @@ const checkTimeout = 2 * time.Second
 // refused as read-only (checkNow), until the Cluster closes.
 func (c *cluster) lagLoop(ctx context.Context) {
 	defer c.wg.Done()
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-c.mr.Done():
-			return
-		case <-c.wake:
-			if !t.Stop() {
-				select {
-				case <-t.C:
-				default:
-				}
-			}
-		case <-t.C:
-		}
-		c.round(ctx)
-		t.Reset(c.opts.LagInterval)
-	}
+	singlewriter.RunEvery(ctx, c.mr.Done(), c.opts.LagInterval, c.wake, c.round)
 }
 
 // checkNow asks the lag loop for a round now (non-blocking).

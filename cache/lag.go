@@ -135,19 +135,7 @@ func parseReplInfo(s string) (replInfo, bool) {
 // lagLoop measures lag every LagInterval until the store closes.
 func (s *Store) lagLoop(ctx context.Context) {
 	defer s.wg.Done()
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.mr.Done():
-			return
-		case <-t.C:
-		}
-		s.measureLag(ctx)
-		t.Reset(s.opts.LagInterval)
-	}
+	singlewriter.RunEvery(ctx, s.mr.Done(), s.opts.LagInterval, nil, s.measureLag)
 }
 
 // measureLag runs one round: INFO replication on the primary, then on each
