@@ -116,7 +116,8 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 		return nil, &multiregion.OptionError{Field: "DSN", Reason: err.Error()}
 	}
 	st, err := mr.NewStore(c.name, nil, func(so *multiregion.StoreOptions) {
-		so.Kind, so.Prober = c.kind, multiregion.ProberFunc(c.probe)
+		so.Kind = c.kind
+		so.Prober = singlewriter.PingProber(kit, func(ctx context.Context, p *pool) error { return p.DB().PingContext(ctx) })
 		so.Topology = singlewriter.TopologyStatusFunc(kit)
 	})
 	if err != nil {
@@ -153,19 +154,6 @@ func (c *cluster) connect(_ context.Context, m singlewriter.Member) (*pool, erro
 		spec.forward = c.opts.ForwardingConsistency
 	}
 	return newPool(m.Region, func() (*sql.DB, error) { return c.open(d, spec) })
-}
-
-// probe is the store's Prober: a ping on the region's pool.
-func (c *cluster) probe(ctx context.Context, r multiregion.Region) (time.Duration, error) {
-	p, err := c.kit.Client(ctx, r)
-	if err != nil {
-		return 0, err
-	}
-	start := time.Now()
-	if err := p.DB().PingContext(ctx); err != nil {
-		return 0, err
-	}
-	return time.Since(start), nil
 }
 
 // In returns a handle whose calls run in region r only: reads there (no

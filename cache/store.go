@@ -112,7 +112,7 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 	s.kit = kit
 	var prober multiregion.Prober
 	if !o.DisableProbe {
-		prober = multiregion.ProberFunc(s.probe)
+		prober = singlewriter.PingProber(kit, func(ctx context.Context, c redis.UniversalClient) error { return c.Ping(ctx).Err() })
 	}
 	var leftOut []multiregion.Region
 	for _, m := range kit.Status().LeftOut {
@@ -214,19 +214,6 @@ func (s *Store) refreshAsync() {
 		defer cancel()
 		_ = s.kit.Refresh(ctx)
 	}()
-}
-
-// probe is the store's own prober: PING in region r.
-func (s *Store) probe(ctx context.Context, r multiregion.Region) (time.Duration, error) {
-	c, err := s.kit.Client(ctx, r)
-	if err != nil {
-		return 0, err
-	}
-	start := time.Now()
-	if err := c.Ping(ctx).Err(); err != nil {
-		return 0, err
-	}
-	return time.Since(start), nil
 }
 
 // err returns ErrClosed once the store or its Client closed.
