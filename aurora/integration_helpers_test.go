@@ -40,13 +40,7 @@ func uniqueID(prefix string) string {
 // an application_name of the test's.
 func labPG(t testing.TB, env *lab.Env, region string, direct bool, app string) string {
 	t.Helper()
-	r, err := env.Region(region)
-	require.NoError(t, err)
-	raw := r.Postgres
-	if direct {
-		raw = r.Direct.Postgres
-	}
-	u, err := url.Parse(raw)
+	u, err := url.Parse(testutil.LabEndpoints(t, env, region, direct).Postgres)
 	require.NoError(t, err)
 	u.User = url.UserPassword(u.User.Username(), password)
 	q := u.Query()

@@ -18,9 +18,7 @@ import (
 // returns its host:port once it accepts connections in recovery.
 func startStandby(t *testing.T, env *lab.Env) string {
 	t.Helper()
-	r, err := env.Region(env.Writer)
-	require.NoError(t, err)
-	primary, err := url.Parse(r.Direct.Postgres)
+	primary, err := url.Parse(testutil.LabEndpoints(t, env, env.Writer, true).Postgres)
 	require.NoError(t, err)
 	addr, _, logs := testutil.StartPGStandby(t, primary.Hostname(), primary.Port())
 	testutil.AwaitPGRecovery(t, openPG(t, fmt.Sprintf("postgres://postgres@%s/lab?sslmode=disable", addr)), logs)

@@ -43,13 +43,7 @@ import (
 // mongoAddr is the host:port of region's FerretDB, through its proxy or direct.
 func mongoAddr(t testing.TB, env *lab.Env, region string, direct bool) string {
 	t.Helper()
-	r, err := env.Region(region)
-	require.NoError(t, err)
-	raw := r.MongoDB
-	if direct {
-		raw = r.Direct.MongoDB
-	}
-	u, err := url.Parse(raw)
+	u, err := url.Parse(testutil.LabEndpoints(t, env, region, direct).MongoDB)
 	require.NoError(t, err)
 	return u.Host
 }
@@ -175,7 +169,7 @@ func standbyFerret(t testing.TB, env *lab.Env, region string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	waitReplayed(t, ctx, env, region)
-	pg, err := url.Parse(mustRegion(t, env, region).Direct.Postgres)
+	pg, err := url.Parse(testutil.LabEndpoints(t, env, region, true).Postgres)
 	require.NoError(t, err)
 	pg.Path = "/ferretdb"
 	addr := closedPort(t)
@@ -198,10 +192,10 @@ func standbyFerret(t testing.TB, env *lab.Env, region string) string {
 // current WAL position.
 func waitReplayed(t testing.TB, ctx context.Context, env *lab.Env, region string) {
 	t.Helper()
-	primary, err := sql.Open("pgx", mustRegion(t, env, env.Writer).Direct.Postgres)
+	primary, err := sql.Open("pgx", testutil.LabEndpoints(t, env, env.Writer, true).Postgres)
 	require.NoError(t, err)
 	defer primary.Close()
-	standby, err := sql.Open("pgx", mustRegion(t, env, region).Direct.Postgres)
+	standby, err := sql.Open("pgx", testutil.LabEndpoints(t, env, region, true).Postgres)
 	require.NoError(t, err)
 	defer standby.Close()
 	var lsn string
@@ -485,7 +479,7 @@ func TestIntegrationPromoteAndMove(t *testing.T) {
 func pgLag(t testing.TB, env *lab.Env) docdb.LagSource {
 	dbs := map[multiregion.Region]*sql.DB{}
 	for _, r := range env.Regions() {
-		dsn := mustRegion(t, env, r).Direct.Postgres
+		dsn := testutil.LabEndpoints(t, env, r, true).Postgres
 		db, err := sql.Open("pgx", dsn)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = db.Close() })
@@ -509,12 +503,6 @@ func pgLag(t testing.TB, env *lab.Env) docdb.LagSource {
 		}
 		return time.Duration(secs.Float64 * float64(time.Second)), nil
 	})
-}
-
-func mustRegion(t testing.TB, env *lab.Env, name string) lab.Region {
-	r, err := env.Region(name)
-	require.NoError(t, err)
-	return r
 }
 
 // TestIntegrationLag: the PostgreSQL lag source measures the standbys, and

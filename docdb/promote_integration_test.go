@@ -34,7 +34,7 @@ type dedicatedStandby struct {
 
 func startDedicatedStandby(t *testing.T, env *lab.Env) *dedicatedStandby {
 	t.Helper()
-	primary, err := url.Parse(mustRegion(t, env, env.Writer).Direct.Postgres)
+	primary, err := url.Parse(testutil.LabEndpoints(t, env, env.Writer, true).Postgres)
 	require.NoError(t, err)
 	addr, name, logs := testutil.StartPGStandby(t, primary.Hostname(), primary.Port())
 	s := &dedicatedStandby{dsn: fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable", addr), name: name}
@@ -118,7 +118,7 @@ func promoteAndMove(t *testing.T, plainCut bool) {
 	ctx := testCtx(t)
 	const dbName, collName = "docdbit", "realpromote"
 	ensureCollection(t, env, collName) // before the base backup: FerretDB over the standby must know it
-	primaryPG := mustRegion(t, env, env.Writer).Direct.Postgres
+	primaryPG := testutil.LabEndpoints(t, env, env.Writer, true).Postgres
 	primaryDB := openPG(t, primaryPG)
 	var slots int
 	require.NoError(t, primaryDB.QueryRowContext(ctx, "select count(*) from pg_replication_slots").Scan(&slots))

@@ -7,7 +7,8 @@
 //     credential, password and DSN, log everything at Debug into one
 //     capture, and fail in TestMain if any line shows the secret;
 //   - the lab's integration helpers: LoadLab and RestoreLab (the running
-//     lab, put back as it was when a test ends), StartPGStandby and
+//     lab, put back as it was when a test ends), LabEndpoints (a region's
+//     servers, proxied or direct), StartPGStandby and
 //     AwaitPGRecovery (a hot standby of the test's own, to promote) and
 //     MovingProxy (a name whose address moves, with a one-way latency of
 //     its own if asked).

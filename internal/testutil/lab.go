@@ -34,3 +34,18 @@ func RestoreLab(t testing.TB, env *lab.Env) {
 		}
 	})
 }
+
+// LabEndpoints are region's servers in the lab: through its Toxiproxy
+// proxies, or direct (bypassing the region's latency and outages). The
+// test fails if the lab has no such region.
+func LabEndpoints(t testing.TB, env *lab.Env, region string, direct bool) lab.Endpoints {
+	t.Helper()
+	r, err := env.Region(region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if direct {
+		return r.Direct
+	}
+	return r.Endpoints
+}
