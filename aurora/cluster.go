@@ -126,7 +126,7 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 	}
 	c.store = st
 	c.rt = singlewriter.NewRouter(kit, st, classifier, nil)
-	c.rt.SetLiveLag(func(r multiregion.Region) (time.Duration, bool) { return c.lag.Get(r, time.Now()) })
+	c.rt.SetLiveLag(c.lag.Current)
 	lctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	if c.opts.LagInterval > 0 {
@@ -193,7 +193,7 @@ func (c *Cluster) Lag(r multiregion.Region) (time.Duration, bool) {
 	if c.kit.Topology().IsWriter(r) {
 		return 0, true
 	}
-	return c.lag.Get(r, time.Now())
+	return c.lag.Current(r)
 }
 
 // Status returns the store's routing status (regions, health, latency, the

@@ -132,7 +132,7 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 		s.rt.SetHedge(*o.Hedge)
 	}
 	if s.lag != nil {
-		s.rt.SetLiveLag(func(r multiregion.Region) (time.Duration, bool) { return s.lag.Get(r, time.Now()) })
+		s.rt.SetLiveLag(s.lag.Current)
 	}
 	s.loop = &route.Loop{Store: st, Classifier: classifier, Final: final, Logger: o.Logger}
 	if o.ReadYourWrites {

@@ -42,6 +42,11 @@ func (l *LagReadings) Get(r multiregion.Region, now time.Time) (time.Duration, b
 	return rd.lag, true
 }
 
+// Current is Get at time.Now(): the shape of Router.SetLiveLag.
+func (l *LagReadings) Current(r multiregion.Region) (time.Duration, bool) {
+	return l.Get(r, time.Now())
+}
+
 // Set records r's lag measured at now; a negative lag (clock steps) counts
 // as 0, since Member.Lag is never negative.
 func (l *LagReadings) Set(r multiregion.Region, lag time.Duration, now time.Time) {

@@ -34,6 +34,11 @@ func TestLagReadingsFreshness(t *testing.T) {
 	assert.True(t, ok)
 	assert.Zero(t, d, "a negative lag counts as 0")
 
+	l.Set(r, time.Second, time.Now())
+	d, ok = l.Current(r)
+	assert.True(t, ok, "Current: measured just now")
+	assert.Equal(t, time.Second, d)
+
 	l.Forget(r)
 	_, ok = l.Get(r, t0)
 	assert.False(t, ok, "forgotten")
