@@ -29,7 +29,7 @@ func benchCluster(b *testing.B) (*aurora.Cluster, *sql.DB) {
 	b.Cleanup(func() { _ = c.Close() })
 	_, r, err := c.Reader(ctx)
 	require.NoError(b, err)
-	return c, openPG(b, labPG(b, env, string(r), true, "aurora-bench-raw"))
+	return c, testutil.OpenPG(b, labPG(b, env, string(r), true, "aurora-bench-raw"))
 }
 
 // BenchmarkReaderVsRaw: Reader then QueryRowContext("select 1") against

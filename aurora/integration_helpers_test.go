@@ -50,24 +50,16 @@ func labPG(t testing.TB, env *lab.Env, region string, direct bool, app string) s
 	return u.String()
 }
 
-func openPG(t testing.TB, dsn string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	return db
-}
-
 // ensureTable creates the tests' table on the primary and waits until
 // every standby has it.
 func ensureTable(t testing.TB, env *lab.Env) {
 	t.Helper()
 	ctx := testCtx(t)
-	primary := openPG(t, labPG(t, env, env.Writer, true, "aurora-it"))
+	primary := testutil.OpenPG(t, labPG(t, env, env.Writer, true, "aurora-it"))
 	_, err := primary.ExecContext(ctx, "create table if not exists aurora_it (id text primary key, g int not null default 0)")
 	require.NoError(t, err)
 	for _, r := range env.Replicas() {
-		db := openPG(t, labPG(t, env, r, true, "aurora-it"))
+		db := testutil.OpenPG(t, labPG(t, env, r, true, "aurora-it"))
 		require.Eventually(t, func() bool {
 			_, err := db.ExecContext(ctx, "select 1 from aurora_it limit 1")
 			return err == nil
@@ -94,7 +86,7 @@ func labClient(t testing.TB, env *lab.Env, probes bool) *multiregion.Client {
 	dbs := map[multiregion.Region]*sql.DB{}
 	for _, r := range env.Regions() {
 		regions = append(regions, multiregion.Region(r))
-		dbs[multiregion.Region(r)] = openPG(t, labPG(t, env, r, false, "aurora-it-probe"))
+		dbs[multiregion.Region(r)] = testutil.OpenPG(t, labPG(t, env, r, false, "aurora-it-probe"))
 	}
 	// The Client's own view of the network: a ping of each region's
 	// PostgreSQL through its proxy (never an AWS endpoint).
@@ -118,7 +110,7 @@ func labClient(t testing.TB, env *lab.Env, probes bool) *multiregion.Client {
 // connections counts region's server sessions whose application_name is app.
 func connections(t testing.TB, env *lab.Env, region, app string) int {
 	t.Helper()
-	db := openPG(t, labPG(t, env, region, true, "aurora-it-counter"))
+	db := testutil.OpenPG(t, labPG(t, env, region, true, "aurora-it-counter"))
 	var n int
 	require.NoError(t, db.QueryRowContext(testCtx(t), "select count(*) from pg_stat_activity where application_name = $1", app).Scan(&n))
 	return n

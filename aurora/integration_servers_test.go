@@ -21,6 +21,6 @@ func startStandby(t *testing.T, env *lab.Env) string {
 	primary, err := url.Parse(testutil.LabEndpoints(t, env, env.Writer, true).Postgres)
 	require.NoError(t, err)
 	addr, _, logs := testutil.StartPGStandby(t, primary.Hostname(), primary.Port())
-	testutil.AwaitPGRecovery(t, openPG(t, fmt.Sprintf("postgres://postgres@%s/lab?sslmode=disable", addr)), logs)
+	testutil.AwaitPGRecovery(t, testutil.OpenPG(t, fmt.Sprintf("postgres://postgres@%s/lab?sslmode=disable", addr)), logs)
 	return addr
 }

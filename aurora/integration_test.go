@@ -37,7 +37,7 @@ func TestIntegrationWritesGoToThePrimary(t *testing.T) {
 	_, err = c.ExecContext(ctx, "insert into aurora_it (id) values ($1)", id)
 	require.NoError(t, err)
 	var n int
-	require.NoError(t, openPG(t, labPG(t, env, env.Writer, true, "aurora-it")).QueryRowContext(ctx, "select count(*) from aurora_it where id = $1", id).Scan(&n))
+	require.NoError(t, testutil.OpenPG(t, labPG(t, env, env.Writer, true, "aurora-it")).QueryRowContext(ctx, "select count(*) from aurora_it where id = $1", id).Scan(&n))
 	assert.Equal(t, 1, n, "the write is on the primary")
 
 	standby := multiregion.Region(env.Replicas()[0])
@@ -138,7 +138,7 @@ func TestIntegrationLaggingReplicaSkipped(t *testing.T) {
 	require.Eventually(t, func() bool { lag, ok = c.Lag(multiregion.Region(lagging)); return ok }, 10*time.Second, 50*time.Millisecond, "lag measured")
 	assert.Less(t, lag, time.Second, "an idle primary: the standby's lag is near 0")
 
-	standby := openPG(t, labPG(t, env, lagging, true, "aurora-it"))
+	standby := testutil.OpenPG(t, labPG(t, env, lagging, true, "aurora-it"))
 	_, err = standby.ExecContext(ctx, "select pg_wal_replay_pause()")
 	require.NoError(t, err)
 	t.Cleanup(func() { _, _ = standby.ExecContext(context.Background(), "select pg_wal_replay_resume()") })
@@ -178,7 +178,7 @@ func TestIntegrationOutcomeUnknownNotRetried(t *testing.T) {
 	assert.ErrorIs(t, err, multiregion.ErrOutcomeUnknown)
 	assert.True(t, strings.Contains(err.Error(), "outcome unknown"), "%v", err)
 	require.NoError(t, env.Up(ctx, env.Writer))
-	primary := openPG(t, labPG(t, env, env.Writer, true, "aurora-it"))
+	primary := testutil.OpenPG(t, labPG(t, env, env.Writer, true, "aurora-it"))
 	var n int
 	require.Eventually(t, func() bool {
 		return primary.QueryRowContext(ctx, "select count(*) from aurora_it where id = $1", id).Scan(&n) == nil

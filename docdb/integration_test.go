@@ -479,11 +479,7 @@ func TestIntegrationPromoteAndMove(t *testing.T) {
 func pgLag(t testing.TB, env *lab.Env) docdb.LagSource {
 	dbs := map[multiregion.Region]*sql.DB{}
 	for _, r := range env.Regions() {
-		dsn := testutil.LabEndpoints(t, env, r, true).Postgres
-		db, err := sql.Open("pgx", dsn)
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = db.Close() })
-		dbs[multiregion.Region(r)] = db
+		dbs[multiregion.Region(r)] = testutil.OpenPG(t, testutil.LabEndpoints(t, env, r, true).Postgres)
 	}
 	primary := dbs[multiregion.Region(env.Writer)]
 	return docdb.LagFunc(func(ctx context.Context, r multiregion.Region, _ string) (time.Duration, error) {

@@ -38,16 +38,8 @@ func startDedicatedStandby(t *testing.T, env *lab.Env) *dedicatedStandby {
 	require.NoError(t, err)
 	addr, name, logs := testutil.StartPGStandby(t, primary.Hostname(), primary.Port())
 	s := &dedicatedStandby{dsn: fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable", addr), name: name}
-	testutil.AwaitPGRecovery(t, openPG(t, s.dsn), logs)
+	testutil.AwaitPGRecovery(t, testutil.OpenPG(t, s.dsn), logs)
 	return s
-}
-
-func openPG(t testing.TB, dsn string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	return db
 }
 
 // startFerret starts a FerretDB of the test's own over the PostgreSQL
@@ -119,7 +111,7 @@ func promoteAndMove(t *testing.T, plainCut bool) {
 	const dbName, collName = "docdbit", "realpromote"
 	ensureCollection(t, env, collName) // before the base backup: FerretDB over the standby must know it
 	primaryPG := testutil.LabEndpoints(t, env, env.Writer, true).Postgres
-	primaryDB := openPG(t, primaryPG)
+	primaryDB := testutil.OpenPG(t, primaryPG)
 	var slots int
 	require.NoError(t, primaryDB.QueryRowContext(ctx, "select count(*) from pg_replication_slots").Scan(&slots))
 
@@ -134,7 +126,7 @@ func promoteAndMove(t *testing.T, plainCut bool) {
 				primaryDB.QueryRowContext(ctx, "select count(*) from pg_replication_slots").Scan(&now) == nil && n == 0 && now == slots
 		}, 10*time.Second, 50*time.Millisecond, "the lab's primary has no slot nor walsender of this test left")
 	})
-	standbyDB := openPG(t, standby.dsn)
+	standbyDB := testutil.OpenPG(t, standby.dsn)
 	require.Eventually(t, func() bool {
 		var n int
 		return primaryDB.QueryRowContext(ctx, "select count(*) from pg_stat_replication where application_name = $1 and state = 'streaming'", standby.name).Scan(&n) == nil && n == 1

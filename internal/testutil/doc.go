@@ -8,8 +8,8 @@
 //     capture, and fail in TestMain if any line shows the secret;
 //   - the lab's integration helpers: LoadLab and RestoreLab (the running
 //     lab, put back as it was when a test ends), LabEndpoints (a region's
-//     servers, proxied or direct), StartPGStandby and
-//     AwaitPGRecovery (a hot standby of the test's own, to promote) and
+//     servers, proxied or direct), OpenPG, StartPGStandby
+//     and AwaitPGRecovery (a hot standby of the test's own, to promote) and
 //     MovingProxy (a name whose address moves, with a one-way latency of
 //     its own if asked).
 //

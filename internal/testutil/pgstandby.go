@@ -114,6 +114,20 @@ func StartPGStandby(t testing.TB, primaryHost, primaryPort string) (addr, name s
 	return addr, name, logs
 }
 
+// OpenPG opens a database/sql pool on the PostgreSQL server at dsn with
+// the driver "pgx", which the caller registers (a blank import of
+// github.com/jackc/pgx/v5/stdlib: this package stays free of drivers);
+// t.Cleanup closes it.
+func OpenPG(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
 // AwaitPGRecovery waits (30 s at most) until the standby behind db, one
 // of StartPGStandby's, accepts connections in recovery; the test fails,
 // with the standby's log, if it does not. The caller has registered db's
