@@ -17,6 +17,7 @@ type MovingProxy struct {
 	ln     net.Listener
 	mu     sync.Mutex
 	target string
+	cuts   int          // MoveTo calls with cut, so that a dial racing one is cut too
 	delay  atomic.Int64 // one-way latency per chunk, ns
 	conns  map[net.Conn]struct{}
 	wg     sync.WaitGroup
@@ -52,7 +53,7 @@ func (p *MovingProxy) accept() {
 			return
 		}
 		p.mu.Lock()
-		target := p.target
+		target, cuts := p.target, p.cuts
 		p.mu.Unlock()
 		up, err := net.DialTimeout("tcp", target, 2*time.Second)
 		if err != nil {
@@ -60,6 +61,12 @@ func (p *MovingProxy) accept() {
 			continue
 		}
 		p.mu.Lock()
+		if p.cuts != cuts { // a MoveTo with cut ran while dialing the old target
+			p.mu.Unlock()
+			_ = c.Close()
+			_ = up.Close()
+			continue
+		}
 		p.conns[c], p.conns[up] = struct{}{}, struct{}{}
 		p.mu.Unlock()
 		p.wg.Add(2)
@@ -99,6 +106,7 @@ func (p *MovingProxy) MoveTo(target string, cut bool) {
 	defer p.mu.Unlock()
 	p.target = target
 	if cut {
+		p.cuts++
 		for c := range p.conns {
 			_ = c.Close()
 		}
