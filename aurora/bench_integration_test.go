@@ -17,7 +17,7 @@ import (
 // proxy latency, so that the adapter's cost is not hidden by it), and a
 // raw *sql.DB to the region Reader picks.
 func benchCluster(b *testing.B) (*aurora.Cluster, *sql.DB) {
-	env := loadLab(b)
+	env := testutil.LoadLab(b)
 	ctx := testCtx(b)
 	c, err := aurora.New(ctx, labClient(b, env, false), func(o *aurora.Options) {
 		o.Engine, o.RefreshInterval = aurora.PostgreSQL, -1
@@ -29,7 +29,7 @@ func benchCluster(b *testing.B) (*aurora.Cluster, *sql.DB) {
 	b.Cleanup(func() { _ = c.Close() })
 	_, r, err := c.Reader(ctx)
 	require.NoError(b, err)
-	return c, openPG(b, labPG(b, env, string(r), true, "aurora-bench-raw"))
+	return c, testutil.OpenPG(b, labPG(b, env, string(r), true, "aurora-bench-raw"))
 }
 
 // BenchmarkReaderVsRaw: Reader then QueryRowContext("select 1") against

@@ -45,26 +45,7 @@ const checkTimeout = 2 * time.Second
 // refused as read-only (checkNow), until the Cluster closes.
 func (c *cluster) lagLoop(ctx context.Context) {
 	defer c.wg.Done()
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-c.mr.Done():
-			return
-		case <-c.wake:
-			if !t.Stop() {
-				select {
-				case <-t.C:
-				default:
-				}
-			}
-		case <-t.C:
-		}
-		c.round(ctx)
-		t.Reset(c.opts.LagInterval)
-	}
+	singlewriter.RunEvery(ctx, c.mr.Done(), c.opts.LagInterval, c.wake, c.round)
 }
 
 // checkNow asks the lag loop for a round now (non-blocking).
@@ -99,7 +80,7 @@ func (c *cluster) round(ctx context.Context) {
 	for i, m := range topo.Members {
 		s := states[i]
 		if !s.ok {
-			c.lag.set(m.Region, 0, false, now)
+			c.lag.Forget(m.Region)
 			refresh = refresh || (m.Role != singlewriter.RoleWriter && m.LagKnown && c.opts.MaxLag > 0)
 			continue
 		}
@@ -122,7 +103,11 @@ func (c *cluster) round(ctx context.Context) {
 		if d, ok := global[m.Region]; ok {
 			s.lag, s.lagKnown = d, true
 		}
-		c.lag.set(m.Region, s.lag, s.lagKnown, now)
+		if s.lagKnown {
+			c.lag.Set(m.Region, s.lag, now)
+		} else {
+			c.lag.Forget(m.Region)
+		}
 		if s.lsn != 0 {
 			c.lag.replicaLSN(m.Region, s.lsn)
 		}

@@ -88,7 +88,7 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 		return nil, err
 	}
 	c.lag = newLagTracker(c.opts.LagInterval)
-	kit, err := singlewriter.New(ctx, mr, lagSource{src: src, lag: c.lag}, c.connect, (*pool).close, func(so *singlewriter.Options) {
+	kit, err := singlewriter.New(ctx, mr, singlewriter.MeasuredLag(src, c.lag.LagReadings), c.connect, (*pool).close, func(so *singlewriter.Options) {
 		so.Kind, so.Store = c.kind, c.name
 		so.RefreshInterval, so.MaxLag, so.Logger = c.opts.RefreshInterval, c.opts.MaxLag, c.opts.Logger
 		so.Done = mr.Done()
@@ -116,7 +116,8 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 		return nil, &multiregion.OptionError{Field: "DSN", Reason: err.Error()}
 	}
 	st, err := mr.NewStore(c.name, nil, func(so *multiregion.StoreOptions) {
-		so.Kind, so.Prober = c.kind, multiregion.ProberFunc(c.probe)
+		so.Kind = c.kind
+		so.Prober = singlewriter.PingProber(kit, func(ctx context.Context, p *pool) error { return p.DB().PingContext(ctx) })
 		so.Topology = singlewriter.TopologyStatusFunc(kit)
 	})
 	if err != nil {
@@ -125,7 +126,7 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 	}
 	c.store = st
 	c.rt = singlewriter.NewRouter(kit, st, classifier, nil)
-	c.rt.SetLiveLag(func(r multiregion.Region) (time.Duration, bool) { return c.lag.get(r, time.Now()) })
+	c.rt.SetLiveLag(c.lag.Current)
 	lctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	if c.opts.LagInterval > 0 {
@@ -153,19 +154,6 @@ func (c *cluster) connect(_ context.Context, m singlewriter.Member) (*pool, erro
 		spec.forward = c.opts.ForwardingConsistency
 	}
 	return newPool(m.Region, func() (*sql.DB, error) { return c.open(d, spec) })
-}
-
-// probe is the store's Prober: a ping on the region's pool.
-func (c *cluster) probe(ctx context.Context, r multiregion.Region) (time.Duration, error) {
-	p, err := c.kit.Client(ctx, r)
-	if err != nil {
-		return 0, err
-	}
-	start := time.Now()
-	if err := p.DB().PingContext(ctx); err != nil {
-		return 0, err
-	}
-	return time.Since(start), nil
 }
 
 // In returns a handle whose calls run in region r only: reads there (no
@@ -205,7 +193,7 @@ func (c *Cluster) Lag(r multiregion.Region) (time.Duration, bool) {
 	if c.kit.Topology().IsWriter(r) {
 		return 0, true
 	}
-	return c.lag.get(r, time.Now())
+	return c.lag.Current(r)
 }
 
 // Status returns the store's routing status (regions, health, latency, the

@@ -5,7 +5,6 @@ package aurora_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -30,26 +29,6 @@ import (
 // the proxies; the promotion test promotes a standby of its own, never the
 // lab's.
 
-func loadLab(t testing.TB) *lab.Env {
-	t.Helper()
-	env, err := lab.Load()
-	if errors.Is(err, lab.ErrNotRunning) {
-		t.Fatal("lab not running: scripts/lab up (or scripts/lab test ./aurora/)")
-	}
-	require.NoError(t, err)
-	return env
-}
-
-func restore(t testing.TB, env *lab.Env) {
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := env.Reset(ctx); err != nil {
-			t.Errorf("restoring the lab: %v", err)
-		}
-	})
-}
-
 var uniq atomic.Int64
 
 func uniqueID(prefix string) string {
@@ -61,13 +40,7 @@ func uniqueID(prefix string) string {
 // an application_name of the test's.
 func labPG(t testing.TB, env *lab.Env, region string, direct bool, app string) string {
 	t.Helper()
-	r, err := env.Region(region)
-	require.NoError(t, err)
-	raw := r.Postgres
-	if direct {
-		raw = r.Direct.Postgres
-	}
-	u, err := url.Parse(raw)
+	u, err := url.Parse(testutil.LabEndpoints(t, env, region, direct).Postgres)
 	require.NoError(t, err)
 	u.User = url.UserPassword(u.User.Username(), password)
 	q := u.Query()
@@ -77,24 +50,16 @@ func labPG(t testing.TB, env *lab.Env, region string, direct bool, app string) s
 	return u.String()
 }
 
-func openPG(t testing.TB, dsn string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	return db
-}
-
 // ensureTable creates the tests' table on the primary and waits until
 // every standby has it.
 func ensureTable(t testing.TB, env *lab.Env) {
 	t.Helper()
 	ctx := testCtx(t)
-	primary := openPG(t, labPG(t, env, env.Writer, true, "aurora-it"))
+	primary := testutil.OpenPG(t, labPG(t, env, env.Writer, true, "aurora-it"))
 	_, err := primary.ExecContext(ctx, "create table if not exists aurora_it (id text primary key, g int not null default 0)")
 	require.NoError(t, err)
 	for _, r := range env.Replicas() {
-		db := openPG(t, labPG(t, env, r, true, "aurora-it"))
+		db := testutil.OpenPG(t, labPG(t, env, r, true, "aurora-it"))
 		require.Eventually(t, func() bool {
 			_, err := db.ExecContext(ctx, "select 1 from aurora_it limit 1")
 			return err == nil
@@ -121,7 +86,7 @@ func labClient(t testing.TB, env *lab.Env, probes bool) *multiregion.Client {
 	dbs := map[multiregion.Region]*sql.DB{}
 	for _, r := range env.Regions() {
 		regions = append(regions, multiregion.Region(r))
-		dbs[multiregion.Region(r)] = openPG(t, labPG(t, env, r, false, "aurora-it-probe"))
+		dbs[multiregion.Region(r)] = testutil.OpenPG(t, labPG(t, env, r, false, "aurora-it-probe"))
 	}
 	// The Client's own view of the network: a ping of each region's
 	// PostgreSQL through its proxy (never an AWS endpoint).
@@ -145,7 +110,7 @@ func labClient(t testing.TB, env *lab.Env, probes bool) *multiregion.Client {
 // connections counts region's server sessions whose application_name is app.
 func connections(t testing.TB, env *lab.Env, region, app string) int {
 	t.Helper()
-	db := openPG(t, labPG(t, env, region, true, "aurora-it-counter"))
+	db := testutil.OpenPG(t, labPG(t, env, region, true, "aurora-it-counter"))
 	var n int
 	require.NoError(t, db.QueryRowContext(testCtx(t), "select count(*) from pg_stat_activity where application_name = $1", app).Scan(&n))
 	return n

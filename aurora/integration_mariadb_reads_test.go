@@ -13,15 +13,16 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/aurora"
+	"github.com/regionkit/multiregion/internal/testutil"
 )
 
 // TestIntegrationMariaDBReadsNearestAndFailOver: with us-west-2's proxy at
 // 1 ms, us-east-1's at 60 ms and eu-west-1's at 150 ms, MariaDB reads go
 // to us-west-2, and to us-east-1 once us-west-2 is down.
 func TestIntegrationMariaDBReadsNearestAndFailOver(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureMariaTable(t, env)
-	restore(t, env)
+	testutil.RestoreLab(t, env)
 	ctx := testCtx(t)
 	for r, ms := range map[string]int{"us-west-2": 1, "us-east-1": 60, "eu-west-1": 150} {
 		require.NoError(t, env.SetLatency(ctx, r, time.Duration(ms)*time.Millisecond))
@@ -49,9 +50,9 @@ func TestIntegrationMariaDBReadsNearestAndFailOver(t *testing.T) {
 // leave it, and come back once the delay is removed (the cleanup puts
 // MASTER_DELAY=0 back in any case).
 func TestIntegrationMariaDBDelayedReplicaSkipped(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureMariaTable(t, env)
-	restore(t, env)
+	testutil.RestoreLab(t, env)
 	ctx := testCtx(t)
 	delayed := env.Replicas()[0]
 	admin := openMaria(t, mariaRegion(t, env, delayed).Direct.MariaDBAdmin)

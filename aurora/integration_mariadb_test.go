@@ -107,7 +107,7 @@ func connectionsSeen(t testing.TB, db *sql.DB) int {
 // sent to the replica's pool returns error 1290 (--read-only); the
 // background round reads Seconds_Behind_Master.
 func TestIntegrationMariaDBWritesAndRefusal(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureMariaTable(t, env)
 	ctx := testCtx(t)
 	secret := mariaPassword(t, env)
@@ -183,7 +183,7 @@ func mariaTemplate(t testing.TB, env *lab.Env) string {
 // topology; once the control plane names the primary, the next refused
 // write is retried there once and lands once.
 func TestIntegrationMariaDBRefusedWriteRefreshes(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureMariaTable(t, env)
 	ctx := testCtx(t)
 	stale := env.Replicas()[0]
@@ -225,7 +225,7 @@ func TestIntegrationMariaDBRefusedWriteRefreshes(t *testing.T) {
 // on the promoted replica. The cleanup demotes it again (its rows removed
 // without binlogging, read_only=ON, START SLAVE) and checks it replicates.
 func TestIntegrationMariaDBZPromoteAndMove(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureMariaTable(t, env)
 	ctx := testCtx(t)
 	target, other := env.Replicas()[0], env.Replicas()[1]

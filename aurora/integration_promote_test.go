@@ -67,7 +67,7 @@ func labDSN(app string) string {
 // reloads the topology once; once the control plane names the primary
 // again, the next refused write is retried there, once, and lands once.
 func TestIntegrationRefusedWriteRefreshes(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
 	ctx := testCtx(t)
 	stale := env.Replicas()[0]
@@ -94,7 +94,7 @@ func TestIntegrationRefusedWriteRefreshes(t *testing.T) {
 	require.NoError(t, err, "refused on the stale writer, retried on the new one")
 	assert.Equal(t, multiregion.Region(env.Writer), c.WriterRegion())
 	var n int
-	require.NoError(t, openPG(t, labPG(t, env, env.Writer, true, "aurora-it")).QueryRowContext(ctx, "select count(*) from aurora_it where id = $1", id).Scan(&n))
+	require.NoError(t, testutil.OpenPG(t, labPG(t, env, env.Writer, true, "aurora-it")).QueryRowContext(ctx, "select count(*) from aurora_it where id = $1", id).Scan(&n))
 	assert.Equal(t, 1, n, "exactly once")
 }
 
@@ -106,7 +106,7 @@ func TestIntegrationRefusedWriteRefreshes(t *testing.T) {
 // background check sees pg_is_in_recovery() on the writer's pool and
 // rebuilds it; writes then land on the primary, with no restart.
 func TestIntegrationStalePoolRebuilt(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
 	ctx := testCtx(t)
 	name := testutil.NewMovingProxy(t, pgAddr(t, env, env.Replicas()[1], true))
@@ -142,7 +142,7 @@ func TestIntegrationStalePoolRebuilt(t *testing.T) {
 	t.Logf("FIGURE stale-DNS pool rebuilt: first write on the primary %v after the name moved", time.Since(t0).Round(time.Millisecond))
 	assert.Contains(t, logs.String(), "rebuilt")
 	var n int
-	require.NoError(t, openPG(t, labPG(t, env, env.Writer, true, "aurora-it")).QueryRowContext(ctx, "select count(*) from aurora_it where id = $1", id).Scan(&n))
+	require.NoError(t, testutil.OpenPG(t, labPG(t, env, env.Writer, true, "aurora-it")).QueryRowContext(ctx, "select count(*) from aurora_it where id = $1", id).Scan(&n))
 	assert.Equal(t, 1, n)
 }
 
@@ -166,11 +166,11 @@ func TestIntegrationPromoteAndMove(t *testing.T) { promoteAndMove(t, false) }
 func TestIntegrationPromoteAndMoveOldWriterGone(t *testing.T) { promoteAndMove(t, true) }
 
 func promoteAndMove(t *testing.T, gone bool) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
 	ctx := testCtx(t)
 	standby := startStandby(t, env)
-	standbyDB := openPG(t, fmt.Sprintf("postgres://postgres@%s/lab?sslmode=disable", standby))
+	standbyDB := testutil.OpenPG(t, fmt.Sprintf("postgres://postgres@%s/lab?sslmode=disable", standby))
 	oldWriter := testutil.NewMovingProxy(t, pgAddr(t, env, env.Writer, true))
 	ml, mr := controlLab(t, env, env.Writer, func(r string) string {
 		switch r {
@@ -206,7 +206,7 @@ func promoteAndMove(t *testing.T, gone bool) {
 	after := run.after
 	var onPromoted, onOld int
 	require.NoError(t, standbyDB.QueryRowContext(ctx, "select count(*) from aurora_it where id = any($1)", after).Scan(&onPromoted))
-	require.NoError(t, openPG(t, labPG(t, env, env.Writer, true, "aurora-it")).QueryRowContext(ctx, "select count(*) from aurora_it where id = any($1)", after).Scan(&onOld))
+	require.NoError(t, testutil.OpenPG(t, labPG(t, env, env.Writer, true, "aurora-it")).QueryRowContext(ctx, "select count(*) from aurora_it where id = any($1)", after).Scan(&onOld))
 	assert.Equal(t, len(after), onPromoted, "every write after the move is on the promoted server")
 	assert.Zero(t, onOld, "none on the old writer")
 	t.Logf("FIGURE promote-and-move (PostgreSQL, old writer gone: %v): %d goroutines, %d writes ok, %d after the move (all on the promoted standby: %d; on the old writer: %d), "+

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -19,15 +18,9 @@ import (
 // returns its host:port once it accepts connections in recovery.
 func startStandby(t *testing.T, env *lab.Env) string {
 	t.Helper()
-	r, err := env.Region(env.Writer)
-	require.NoError(t, err)
-	primary, err := url.Parse(r.Direct.Postgres)
+	primary, err := url.Parse(testutil.LabEndpoints(t, env, env.Writer, true).Postgres)
 	require.NoError(t, err)
 	addr, _, logs := testutil.StartPGStandby(t, primary.Hostname(), primary.Port())
-	db := openPG(t, fmt.Sprintf("postgres://postgres@%s/lab?sslmode=disable", addr))
-	require.Eventually(t, func() bool {
-		var rec bool
-		return db.QueryRowContext(testCtx(t), "select pg_is_in_recovery()").Scan(&rec) == nil && rec
-	}, 30*time.Second, 50*time.Millisecond, "the standby accepts connections in recovery; log:\n%s", logs.String())
+	testutil.AwaitPGRecovery(t, testutil.OpenPG(t, fmt.Sprintf("postgres://postgres@%s/lab?sslmode=disable", addr)), logs)
 	return addr
 }

@@ -23,7 +23,7 @@ import (
 // traffic (the standby has no session of this Cluster); a real write sent
 // to the standby's pool returns the engine's read-only error.
 func TestIntegrationWritesGoToThePrimary(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
 	ctx := testCtx(t)
 	app := uniqueID("aurora-writes-")
@@ -37,7 +37,7 @@ func TestIntegrationWritesGoToThePrimary(t *testing.T) {
 	_, err = c.ExecContext(ctx, "insert into aurora_it (id) values ($1)", id)
 	require.NoError(t, err)
 	var n int
-	require.NoError(t, openPG(t, labPG(t, env, env.Writer, true, "aurora-it")).QueryRowContext(ctx, "select count(*) from aurora_it where id = $1", id).Scan(&n))
+	require.NoError(t, testutil.OpenPG(t, labPG(t, env, env.Writer, true, "aurora-it")).QueryRowContext(ctx, "select count(*) from aurora_it where id = $1", id).Scan(&n))
 	assert.Equal(t, 1, n, "the write is on the primary")
 
 	standby := multiregion.Region(env.Replicas()[0])
@@ -62,9 +62,9 @@ func TestIntegrationWritesGoToThePrimary(t *testing.T) {
 // the reads right after a write to the writer, and back to the standby
 // once its replayed WAL position passed the write.
 func TestIntegrationReadsNearestAndFailOver(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
-	restore(t, env)
+	testutil.RestoreLab(t, env)
 	ctx := testCtx(t)
 	for r, ms := range map[string]int{"us-west-2": 1, "us-east-1": 60, "eu-west-1": 150} {
 		require.NoError(t, env.SetLatency(ctx, r, time.Duration(ms)*time.Millisecond))
@@ -112,9 +112,9 @@ func TestIntegrationReadsNearestAndFailOver(t *testing.T) {
 // (pg_wal_replay_pause) while the primary writes lags more and more; with
 // MaxLag 1 s it stops serving reads, and serves again once resumed.
 func TestIntegrationLaggingReplicaSkipped(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
-	restore(t, env)
+	testutil.RestoreLab(t, env)
 	ctx := testCtx(t)
 	lagging := env.Replicas()[0]
 	for r, ms := range map[string]int{lagging: 1, env.Writer: 60, env.Replicas()[1]: 150} {
@@ -138,7 +138,7 @@ func TestIntegrationLaggingReplicaSkipped(t *testing.T) {
 	require.Eventually(t, func() bool { lag, ok = c.Lag(multiregion.Region(lagging)); return ok }, 10*time.Second, 50*time.Millisecond, "lag measured")
 	assert.Less(t, lag, time.Second, "an idle primary: the standby's lag is near 0")
 
-	standby := openPG(t, labPG(t, env, lagging, true, "aurora-it"))
+	standby := testutil.OpenPG(t, labPG(t, env, lagging, true, "aurora-it"))
 	_, err = standby.ExecContext(ctx, "select pg_wal_replay_pause()")
 	require.NoError(t, err)
 	t.Cleanup(func() { _, _ = standby.ExecContext(context.Background(), "select pg_wal_replay_resume()") })
@@ -157,9 +157,9 @@ func TestIntegrationLaggingReplicaSkipped(t *testing.T) {
 // while a statement runs on it. The error says the outcome is unknown
 // (multiregion.ErrOutcomeUnknown) and the statement ran at most once.
 func TestIntegrationOutcomeUnknownNotRetried(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
-	restore(t, env)
+	testutil.RestoreLab(t, env)
 	ctx := testCtx(t)
 	c, err := aurora.New(ctx, labClient(t, env, false), staticPG(t, env, uniqueID("aurora-unknown-")))
 	require.NoError(t, err)
@@ -178,7 +178,7 @@ func TestIntegrationOutcomeUnknownNotRetried(t *testing.T) {
 	assert.ErrorIs(t, err, multiregion.ErrOutcomeUnknown)
 	assert.True(t, strings.Contains(err.Error(), "outcome unknown"), "%v", err)
 	require.NoError(t, env.Up(ctx, env.Writer))
-	primary := openPG(t, labPG(t, env, env.Writer, true, "aurora-it"))
+	primary := testutil.OpenPG(t, labPG(t, env, env.Writer, true, "aurora-it"))
 	var n int
 	require.Eventually(t, func() bool {
 		return primary.QueryRowContext(ctx, "select count(*) from aurora_it where id = $1", id).Scan(&n) == nil
@@ -196,7 +196,7 @@ func TestIntegrationOutcomeUnknownNotRetried(t *testing.T) {
 // token is not checked; the connection proves the hook runs without
 // failing).
 func TestIntegrationForwardingSession(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ensureTable(t, env)
 	ctx := testCtx(t)
 	c, err := aurora.New(ctx, labClient(t, env, false), staticPG(t, env, uniqueID("aurora-fwd-")), func(o *aurora.Options) {

@@ -1,7 +1,6 @@
 package aurora
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,50 +14,24 @@ import (
 // read-your-writes: at the default 1 s interval, about a minute.
 const lsnHistory = 64
 
-type lagReading struct {
-	lag time.Duration
-	at  time.Time
-}
-
 type lsnSample struct {
 	at  int64 // unix ns, taken before the query that read lsn
 	lsn uint64
 }
 
-// lagTracker holds the background measurements: each replica's lag, the
-// writer's recent WAL positions and, per replica, the newest writer sample
-// its replayed position has passed. Safe for concurrent use.
+// lagTracker holds the background measurements: each replica's lag (the
+// kit's LagReadings), the writer's recent WAL positions and, per replica,
+// the newest writer sample its replayed position has passed. Safe for
+// concurrent use.
 type lagTracker struct {
-	interval time.Duration
-	mu       sync.Mutex
-	readings map[multiregion.Region]lagReading
-	hist     []lsnSample
-	caught   map[multiregion.Region]int64 // unix ns of the writer sample it passed
+	*singlewriter.LagReadings
+	mu     sync.Mutex
+	hist   []lsnSample
+	caught map[multiregion.Region]int64 // unix ns of the writer sample it passed
 }
 
 func newLagTracker(interval time.Duration) *lagTracker {
-	return &lagTracker{interval: interval, readings: map[multiregion.Region]lagReading{}, caught: map[multiregion.Region]int64{}}
-}
-
-// get returns r's last lag if it is fresh (three intervals).
-func (t *lagTracker) get(r multiregion.Region, now time.Time) (time.Duration, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	rd, ok := t.readings[r]
-	if !ok || now.Sub(rd.at) > 3*t.interval+time.Second {
-		return 0, false
-	}
-	return rd.lag, true
-}
-
-func (t *lagTracker) set(r multiregion.Region, lag time.Duration, ok bool, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if !ok {
-		delete(t.readings, r)
-		return
-	}
-	t.readings[r] = lagReading{lag: max(lag, 0), at: now}
+	return &lagTracker{LagReadings: singlewriter.NewLagReadings(interval), caught: map[multiregion.Region]int64{}}
 }
 
 // writerLSN records the writer's position, read by a query started at at.
@@ -93,30 +66,6 @@ func (t *lagTracker) caughtUp(r multiregion.Region, writeEnd int64) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.caught[r] > writeEnd
-}
-
-// lagSource adds the tracker's lag to every topology the Source loads, so
-// that the kit's Readers leave out replicas over MaxLag.
-type lagSource struct {
-	src singlewriter.Source
-	lag *lagTracker
-}
-
-func (s lagSource) LoadTopology(ctx context.Context) (singlewriter.Topology, error) {
-	t, err := s.src.LoadTopology(ctx)
-	if err != nil {
-		return t, err
-	}
-	now := time.Now()
-	for i, m := range t.Members {
-		if m.Role == singlewriter.RoleWriter {
-			continue
-		}
-		if d, ok := s.lag.get(m.Region, now); ok {
-			t.Members[i].Lag, t.Members[i].LagKnown = d, true
-		}
-	}
-	return t, nil
 }
 
 // parseLSN parses PostgreSQL's "X/Y" pg_lsn text.

@@ -3,9 +3,7 @@ package aurora
 import (
 	"context"
 	"fmt"
-	"net"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -103,7 +101,7 @@ func (s *auroraSource) LoadTopology(ctx context.Context) (singlewriter.Topology,
 		c := dc.DBClusters[0]
 		port := int(aws.ToInt32(c.Port))
 		m := singlewriter.Member{Region: r, Role: singlewriter.RoleReader, ID: arn, Status: aws.ToString(c.Status),
-			Endpoint: hostPort(aws.ToString(c.Endpoint), port), ReaderEndpoint: hostPort(aws.ToString(c.ReaderEndpoint), port)}
+			Endpoint: singlewriter.HostPort(aws.ToString(c.Endpoint), port), ReaderEndpoint: singlewriter.HostPort(aws.ToString(c.ReaderEndpoint), port)}
 		if m.Endpoint == "" { // a headless secondary: its reader endpoint serves
 			m.Endpoint = m.ReaderEndpoint
 		}
@@ -198,7 +196,7 @@ func instanceMember(r multiregion.Region, in types.DBInstance, role singlewriter
 		m.ID = aws.ToString(in.DBInstanceIdentifier)
 	}
 	if in.Endpoint != nil {
-		m.Endpoint = hostPort(aws.ToString(in.Endpoint.Address), int(aws.ToInt32(in.Endpoint.Port)))
+		m.Endpoint = singlewriter.HostPort(aws.ToString(in.Endpoint.Address), int(aws.ToInt32(in.Endpoint.Port)))
 	}
 	return m
 }
@@ -225,18 +223,10 @@ func engineOf(name string) (Engine, bool) {
 	return 0, false
 }
 
-func hostPort(host string, port int) string {
-	if host == "" {
-		return ""
-	}
-	return net.JoinHostPort(host, strconv.Itoa(port))
-}
-
 // parseARN splits arn:aws:rds:REGION:ACCOUNT:KIND:ID.
 func parseARN(arn, kind string) (multiregion.Region, string, error) {
-	p := strings.Split(arn, ":")
-	if len(p) != 7 || p[0] != "arn" || p[5] != kind || p[3] == "" || p[6] == "" {
-		return "", "", fmt.Errorf("aurora: not an RDS %s ARN: %q", kind, arn)
+	if r, id, ok := singlewriter.SplitARN(arn, kind); ok {
+		return r, id, nil
 	}
-	return multiregion.Region(p[3]), p[6], nil
+	return "", "", fmt.Errorf("aurora: not an RDS %s ARN: %q", kind, arn)
 }

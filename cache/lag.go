@@ -22,39 +22,23 @@ type offsetSample struct {
 	off int64
 }
 
-type lagReading struct {
-	lag time.Duration
-	at  time.Time
-}
-
 // lagTracker turns INFO replication samples into a replication lag per
 // replica: the primary's master_repl_offset is sampled each round and kept
 // with the time; a replica whose offset is R lacks every write the primary
 // made after its offset passed R, so its lag is the time since the first
 // sample beyond R (0 when R has reached the primary's offset). A replica
 // whose link is down or silent lags at least master_link_down_since_seconds
-// / master_last_io_seconds_ago. Safe for concurrent use.
+// / master_last_io_seconds_ago. The lags are the kit's LagReadings. Safe
+// for concurrent use.
 type lagTracker struct {
-	interval time.Duration
-	mu       sync.Mutex
-	hist     []offsetSample
-	readings map[multiregion.Region]lagReading
-	offsets  map[multiregion.Region]offsetSample // each replica's last offset, for read-your-writes
+	*singlewriter.LagReadings
+	mu      sync.Mutex
+	hist    []offsetSample
+	offsets map[multiregion.Region]offsetSample // each replica's last offset, for read-your-writes
 }
 
 func newLagTracker(interval time.Duration) *lagTracker {
-	return &lagTracker{interval: interval, readings: map[multiregion.Region]lagReading{}, offsets: map[multiregion.Region]offsetSample{}}
-}
-
-// get returns the last lag of r if it is fresh (three intervals).
-func (t *lagTracker) get(r multiregion.Region, now time.Time) (time.Duration, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	rd, ok := t.readings[r]
-	if !ok || now.Sub(rd.at) > 3*t.interval+time.Second {
-		return 0, false
-	}
-	return rd.lag, true
+	return &lagTracker{LagReadings: singlewriter.NewLagReadings(interval), offsets: map[multiregion.Region]offsetSample{}}
 }
 
 // primary records the primary's offset at now.
@@ -88,7 +72,7 @@ func (t *lagTracker) replica(r multiregion.Region, now time.Time, info replInfo)
 	if !info.linkUp && info.downSince > lag {
 		lag = info.downSince
 	}
-	t.readings[r] = lagReading{lag: lag, at: now}
+	t.Set(r, lag, now)
 	t.offsets[r] = offsetSample{at: now, off: info.offset}
 	return lag
 }
@@ -96,7 +80,7 @@ func (t *lagTracker) replica(r multiregion.Region, now time.Time, info replInfo)
 func (t *lagTracker) forget(r multiregion.Region) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.readings, r)
+	t.Forget(r)
 	delete(t.offsets, r)
 }
 
@@ -151,19 +135,7 @@ func parseReplInfo(s string) (replInfo, bool) {
 // lagLoop measures lag every LagInterval until the store closes.
 func (s *Store) lagLoop(ctx context.Context) {
 	defer s.wg.Done()
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.mr.Done():
-			return
-		case <-t.C:
-		}
-		s.measureLag(ctx)
-		t.Reset(s.opts.LagInterval)
-	}
+	singlewriter.RunEvery(ctx, s.mr.Done(), s.opts.LagInterval, nil, s.measureLag)
 }
 
 // measureLag runs one round: INFO replication on the primary, then on each

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
@@ -259,16 +258,16 @@ func (c *controlPlane) failover(ctx context.Context, target multiregion.Region, 
 	return err
 }
 
-// lagSource is the Source the kit calls: the configured one, with the lag
-// last measured (lag.go) merged into the replicas, and the attributes of
-// the last load kept for the connect func.
-type lagSource struct {
+// attrSource is the Source the kit calls: the configured one (with the lag
+// last measured, lag.go, merged into the replicas by
+// singlewriter.MeasuredLag), keeping the attributes of the last load for
+// the connect func.
+type attrSource struct {
 	inner singlewriter.Source
-	lag   *lagTracker
 	attrs atomic.Pointer[map[string]string]
 }
 
-func (s *lagSource) LoadTopology(ctx context.Context) (singlewriter.Topology, error) {
+func (s *attrSource) LoadTopology(ctx context.Context) (singlewriter.Topology, error) {
 	t, err := s.inner.LoadTopology(ctx)
 	if err != nil {
 		return t, err
@@ -278,28 +277,16 @@ func (s *lagSource) LoadTopology(ctx context.Context) (singlewriter.Topology, er
 		a[k] = v
 	}
 	s.attrs.Store(&a)
-	if s.lag != nil {
-		now := time.Now()
-		for i := range t.Members {
-			m := &t.Members[i]
-			if m.Role == singlewriter.RoleWriter {
-				continue
-			}
-			if d, ok := s.lag.get(m.Region, now); ok {
-				m.Lag, m.LagKnown = d, true
-			}
-		}
-	}
 	return t, nil
 }
 
 // cluster reports whether the last loaded topology is cluster mode enabled.
-func (s *lagSource) cluster() bool {
+func (s *attrSource) cluster() bool {
 	a := s.attrs.Load()
 	return a != nil && (*a)[attrClusterMode] == "enabled"
 }
 
-func (s *lagSource) tls() bool {
+func (s *attrSource) tls() bool {
 	a := s.attrs.Load()
 	return a != nil && (*a)[attrTLS] == "true"
 }

@@ -28,7 +28,7 @@ import (
 type Store struct {
 	mr    *multiregion.Client
 	opts  Options
-	src   *lagSource
+	src   *attrSource
 	cp    *controlPlane // nil with Options.Static
 	kit   *singlewriter.Kit[redis.UniversalClient]
 	store *multiregion.Store
@@ -94,8 +94,9 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 	}
 	if o.LagInterval > 0 {
 		s.lag = newLagTracker(o.LagInterval)
+		inner = singlewriter.MeasuredLag(inner, s.lag.LagReadings)
 	}
-	s.src = &lagSource{inner: inner, lag: s.lag}
+	s.src = &attrSource{inner: inner}
 	kit, err := singlewriter.New(ctx, mr, s.src, s.connect, closeClient, func(ko *singlewriter.Options) {
 		ko.Kind = multiregion.ElastiCacheGlobal
 		ko.Store = o.StoreName
@@ -111,7 +112,7 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 	s.kit = kit
 	var prober multiregion.Prober
 	if !o.DisableProbe {
-		prober = multiregion.ProberFunc(s.probe)
+		prober = singlewriter.PingProber(kit, func(ctx context.Context, c redis.UniversalClient) error { return c.Ping(ctx).Err() })
 	}
 	var leftOut []multiregion.Region
 	for _, m := range kit.Status().LeftOut {
@@ -131,7 +132,7 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 		s.rt.SetHedge(*o.Hedge)
 	}
 	if s.lag != nil {
-		s.rt.SetLiveLag(func(r multiregion.Region) (time.Duration, bool) { return s.lag.get(r, time.Now()) })
+		s.rt.SetLiveLag(s.lag.Current)
 	}
 	s.loop = &route.Loop{Store: st, Classifier: classifier, Final: final, Logger: o.Logger}
 	if o.ReadYourWrites {
@@ -213,19 +214,6 @@ func (s *Store) refreshAsync() {
 		defer cancel()
 		_ = s.kit.Refresh(ctx)
 	}()
-}
-
-// probe is the store's own prober: PING in region r.
-func (s *Store) probe(ctx context.Context, r multiregion.Region) (time.Duration, error) {
-	c, err := s.kit.Client(ctx, r)
-	if err != nil {
-		return 0, err
-	}
-	start := time.Now()
-	if err := c.Ping(ctx).Err(); err != nil {
-		return 0, err
-	}
-	return time.Since(start), nil
 }
 
 // err returns ErrClosed once the store or its Client closed.

@@ -95,7 +95,10 @@ func New(ctx context.Context, mr *multiregion.Client, optFns ...func(*Options)) 
 	}
 	c.kit = kit
 	st, err := mr.NewStore(c.name, nil, func(so *multiregion.StoreOptions) {
-		so.Kind, so.Prober = multiregion.DocumentDBGlobal, multiregion.ProberFunc(c.probe)
+		so.Kind = multiregion.DocumentDBGlobal
+		so.Prober = singlewriter.PingProber(kit, func(ctx context.Context, cl *mongo.Client) error {
+			return cl.Ping(ctx, readpref.SecondaryPreferred())
+		})
 		so.Topology = singlewriter.TopologyStatusFunc(kit)
 	})
 	if err != nil {
@@ -207,19 +210,6 @@ func disconnect(cl *mongo.Client) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return cl.Disconnect(ctx)
-}
-
-// probe is the store's Prober: ping on the region's cluster.
-func (c *cluster) probe(ctx context.Context, r multiregion.Region) (time.Duration, error) {
-	cl, err := c.kit.Client(ctx, r)
-	if err != nil {
-		return 0, err
-	}
-	start := time.Now()
-	if err := cl.Ping(ctx, readpref.SecondaryPreferred()); err != nil {
-		return 0, err
-	}
-	return time.Since(start), nil
 }
 
 // In returns a handle whose calls run in region r only: reads there (no

@@ -12,6 +12,7 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/docdb"
+	"github.com/regionkit/multiregion/internal/testutil"
 )
 
 // TestIntegrationHedgedFindOneAndReadOptions: over real FerretDBs, a
@@ -20,8 +21,8 @@ import (
 // 30 ms; a WithRead handle excluding the primary and preferring eu-west-1
 // reads there.
 func TestIntegrationHedgedFindOneAndReadOptions(t *testing.T) {
-	env := loadLab(t)
-	restore(t, env)
+	env := testutil.LoadLab(t)
+	testutil.RestoreLab(t, env)
 	ctx := testCtx(t)
 	ensureCollection(t, env, "nearest")
 	members, _ := testMembers(t, env, map[string]time.Duration{"us-west-2": 30 * time.Millisecond, "eu-west-1": 80 * time.Millisecond})

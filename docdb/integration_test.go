@@ -5,7 +5,6 @@ package docdb_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -41,36 +40,10 @@ import (
 // These tests never promote the lab's standbys nor leave a region down or
 // slowed: restore puts the proxies back as they were.
 
-func loadLab(t testing.TB) *lab.Env {
-	t.Helper()
-	env, err := lab.Load()
-	if errors.Is(err, lab.ErrNotRunning) {
-		t.Fatal("lab not running: scripts/lab up (or scripts/lab test ./docdb/)")
-	}
-	require.NoError(t, err)
-	return env
-}
-
-func restore(t testing.TB, env *lab.Env) {
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := env.Reset(ctx); err != nil {
-			t.Errorf("restoring the lab: %v", err)
-		}
-	})
-}
-
 // mongoAddr is the host:port of region's FerretDB, through its proxy or direct.
 func mongoAddr(t testing.TB, env *lab.Env, region string, direct bool) string {
 	t.Helper()
-	r, err := env.Region(region)
-	require.NoError(t, err)
-	raw := r.MongoDB
-	if direct {
-		raw = r.Direct.MongoDB
-	}
-	u, err := url.Parse(raw)
+	u, err := url.Parse(testutil.LabEndpoints(t, env, region, direct).MongoDB)
 	require.NoError(t, err)
 	return u.Host
 }
@@ -196,7 +169,7 @@ func standbyFerret(t testing.TB, env *lab.Env, region string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	waitReplayed(t, ctx, env, region)
-	pg, err := url.Parse(mustRegion(t, env, region).Direct.Postgres)
+	pg, err := url.Parse(testutil.LabEndpoints(t, env, region, true).Postgres)
 	require.NoError(t, err)
 	pg.Path = "/ferretdb"
 	addr := closedPort(t)
@@ -219,10 +192,10 @@ func standbyFerret(t testing.TB, env *lab.Env, region string) string {
 // current WAL position.
 func waitReplayed(t testing.TB, ctx context.Context, env *lab.Env, region string) {
 	t.Helper()
-	primary, err := sql.Open("pgx", mustRegion(t, env, env.Writer).Direct.Postgres)
+	primary, err := sql.Open("pgx", testutil.LabEndpoints(t, env, env.Writer, true).Postgres)
 	require.NoError(t, err)
 	defer primary.Close()
-	standby, err := sql.Open("pgx", mustRegion(t, env, region).Direct.Postgres)
+	standby, err := sql.Open("pgx", testutil.LabEndpoints(t, env, region, true).Postgres)
 	require.NoError(t, err)
 	defer standby.Close()
 	var lsn string
@@ -233,30 +206,26 @@ func waitReplayed(t testing.TB, ctx context.Context, env *lab.Env, region string
 	}, 20*time.Second, 20*time.Millisecond, "standby %s replays %s", region, lsn)
 }
 
-// netem is a test-owned stand-in for a region's network: a loopback proxy
-// with a one-way latency per chunk and an outage switch.
-type netem struct {
-	*switchProxy
-}
-
-func newNetem(t *testing.T, target string, oneWay time.Duration) *netem {
-	p := newSwitchProxy(t, target)
-	p.delay.Store(int64(oneWay))
-	return &netem{p}
+// newNetem is a test-owned stand-in for a region's network: a loopback
+// proxy with a one-way latency per chunk and an outage switch.
+func newNetem(t *testing.T, target string, oneWay time.Duration) *testutil.MovingProxy {
+	p := testutil.NewMovingProxy(t, target)
+	p.SetDelay(oneWay)
+	return p
 }
 
 // testMembers: the primary is the lab's (through Toxiproxy); each
 // secondary is a FerretDB of the test's own over the lab's standby, behind
 // a netem with the given one-way latency.
-func testMembers(t *testing.T, env *lab.Env, latency map[string]time.Duration) ([]docdb.Member, map[string]*netem) {
+func testMembers(t *testing.T, env *lab.Env, latency map[string]time.Duration) ([]docdb.Member, map[string]*testutil.MovingProxy) {
 	t.Helper()
-	nets := map[string]*netem{}
+	nets := map[string]*testutil.MovingProxy{}
 	var ms []docdb.Member
 	for _, r := range env.Regions() {
 		m := docdb.Member{Region: multiregion.Region(r), Writer: r == env.Writer, Endpoint: mongoAddr(t, env, r, false)}
 		if r != env.Writer {
 			nets[r] = newNetem(t, standbyFerret(t, env, r), latency[r])
-			m.Endpoint = nets[r].addr()
+			m.Endpoint = nets[r].Addr()
 		}
 		ms = append(ms, m)
 	}
@@ -266,7 +235,7 @@ func testMembers(t *testing.T, env *lab.Env, latency map[string]time.Duration) (
 // TestIntegrationInsertOnPrimaryReadFromSecondary: an insert reaches the
 // primary's FerretDB and replicates; a read pinned to each secondary finds it.
 func TestIntegrationInsertOnPrimaryReadFromSecondary(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	mr := labClient(t, env, false)
 	ctx := testCtx(t)
 	ensureCollection(t, env, "basic")
@@ -324,8 +293,8 @@ func TestIntegrationInsertOnPrimaryReadFromSecondary(t *testing.T) {
 // us-west-2 at 30 ms and eu-west-1 at 80 ms), and fail over to the next
 // nearest when Toxiproxy takes that region down.
 func TestIntegrationReadsNearestAndFailover(t *testing.T) {
-	env := loadLab(t)
-	restore(t, env)
+	env := testutil.LoadLab(t)
+	testutil.RestoreLab(t, env)
 	ctx := testCtx(t)
 	ensureCollection(t, env, "nearest")
 	members, _ := testMembers(t, env, map[string]time.Duration{"us-west-2": 30 * time.Millisecond, "eu-west-1": 80 * time.Millisecond})
@@ -358,7 +327,7 @@ func TestIntegrationReadsNearestAndFailover(t *testing.T) {
 
 // TestIntegrationWritePinnedToSecondary: refused before the network.
 func TestIntegrationWritePinnedToSecondary(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	mr := labClient(t, env, false)
 	ctx := testCtx(t)
 	c, err := docdb.New(ctx, mr, ferretOptions, func(o *docdb.Options) { o.Members = labMembers(t, env) })
@@ -397,7 +366,7 @@ func controlLab(t *testing.T, env *lab.Env, addr func(region string) string, wri
 // gets the typed driver error; once it names the real primary, the write
 // is retried there once and lands exactly once.
 func TestIntegrationRefusedWriteFollowsThePrimary(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ctx := testCtx(t)
 	ensureCollection(t, env, "moved")
 	stale := env.Replicas()[0]
@@ -428,92 +397,6 @@ func TestIntegrationRefusedWriteFollowsThePrimary(t *testing.T) {
 	assert.EqualValues(t, 1, n)
 }
 
-// switchProxy forwards loopback connections to a target it can switch;
-// switching cuts every open connection.
-type switchProxy struct {
-	ln     net.Listener
-	mu     sync.Mutex
-	target string
-	delay  atomic.Int64 // one-way latency per chunk, ns
-	conns  map[net.Conn]struct{}
-	wg     sync.WaitGroup
-}
-
-func newSwitchProxy(t *testing.T, target string) *switchProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &switchProxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
-	p.wg.Add(1)
-	go p.accept()
-	t.Cleanup(p.close)
-	return p
-}
-
-func (p *switchProxy) addr() string { return p.ln.Addr().String() }
-
-func (p *switchProxy) accept() {
-	defer p.wg.Done()
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		target := p.target
-		p.mu.Unlock()
-		up, err := net.DialTimeout("tcp", target, 2*time.Second)
-		if err != nil {
-			_ = c.Close()
-			continue
-		}
-		p.mu.Lock()
-		p.conns[c], p.conns[up] = struct{}{}, struct{}{}
-		p.mu.Unlock()
-		p.wg.Add(2)
-		pipe := func(dst, src net.Conn) {
-			defer p.wg.Done()
-			buf := make([]byte, 64<<10)
-			for {
-				n, err := src.Read(buf)
-				if n > 0 {
-					if d := time.Duration(p.delay.Load()); d > 0 {
-						time.Sleep(d)
-					}
-					if _, werr := dst.Write(buf[:n]); werr != nil {
-						break
-					}
-				}
-				if err != nil {
-					break
-				}
-			}
-			_ = dst.Close()
-			_ = src.Close()
-			p.mu.Lock()
-			delete(p.conns, dst)
-			delete(p.conns, src)
-			p.mu.Unlock()
-		}
-		go pipe(c, up)
-		go pipe(up, c)
-	}
-}
-
-func (p *switchProxy) switchTo(target string) {
-	p.mu.Lock()
-	p.target = target
-	for c := range p.conns {
-		_ = c.Close()
-	}
-	p.mu.Unlock()
-}
-
-func (p *switchProxy) close() {
-	_ = p.ln.Close()
-	p.switchTo("")
-	p.wg.Wait()
-}
-
 // TestIntegrationPromoteAndMove simulates a switchover without touching
 // the lab: the regional cluster endpoints of us-east-1 and us-west-2 are
 // proxies of this test, in front of the lab's FerretDB over the PostgreSQL
@@ -524,18 +407,18 @@ func (p *switchProxy) close() {
 // goroutines insert throughout; each may lose at most one call (one cut
 // while in flight), the rest succeed without a restart.
 func TestIntegrationPromoteAndMove(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ctx := testCtx(t)
 	ensureCollection(t, env, "promote")
 	writable := mongoAddr(t, env, env.Writer, true)
 	readOnly := mongoAddr(t, env, "us-west-2", true)
-	proxies := map[string]*switchProxy{
-		"us-east-1": newSwitchProxy(t, writable),
-		"us-west-2": newSwitchProxy(t, readOnly),
+	proxies := map[string]*testutil.MovingProxy{
+		"us-east-1": testutil.NewMovingProxy(t, writable),
+		"us-west-2": testutil.NewMovingProxy(t, readOnly),
 	}
 	ml, mr := controlLab(t, env, func(r string) string {
 		if p, ok := proxies[r]; ok {
-			return p.addr()
+			return p.Addr()
 		}
 		return mongoAddr(t, env, r, true)
 	}, "us-east-1")
@@ -569,8 +452,8 @@ func TestIntegrationPromoteAndMove(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	require.NoError(t, ml.DocDB().SetWriter("us-west-2"))
-	proxies["us-east-1"].switchTo(readOnly)
-	proxies["us-west-2"].switchTo(writable)
+	proxies["us-east-1"].MoveTo(readOnly, true)
+	proxies["us-west-2"].MoveTo(writable, true)
 	promotedAt := time.Now()
 	time.Sleep(time.Second)
 	stop.Store(true)
@@ -596,11 +479,7 @@ func TestIntegrationPromoteAndMove(t *testing.T) {
 func pgLag(t testing.TB, env *lab.Env) docdb.LagSource {
 	dbs := map[multiregion.Region]*sql.DB{}
 	for _, r := range env.Regions() {
-		dsn := mustRegion(t, env, r).Direct.Postgres
-		db, err := sql.Open("pgx", dsn)
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = db.Close() })
-		dbs[multiregion.Region(r)] = db
+		dbs[multiregion.Region(r)] = testutil.OpenPG(t, testutil.LabEndpoints(t, env, r, true).Postgres)
 	}
 	primary := dbs[multiregion.Region(env.Writer)]
 	return docdb.LagFunc(func(ctx context.Context, r multiregion.Region, _ string) (time.Duration, error) {
@@ -622,16 +501,10 @@ func pgLag(t testing.TB, env *lab.Env) docdb.LagSource {
 	})
 }
 
-func mustRegion(t testing.TB, env *lab.Env, name string) lab.Region {
-	r, err := env.Region(name)
-	require.NoError(t, err)
-	return r
-}
-
 // TestIntegrationLag: the PostgreSQL lag source measures the standbys, and
 // MaxLag skips a replica whose (here: reported) lag is too high.
 func TestIntegrationLag(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ctx := testCtx(t)
 	src := pgLag(t, env)
 	for _, r := range env.Replicas() {
@@ -665,8 +538,8 @@ func TestIntegrationLag(t *testing.T) {
 // TestIntegrationReadYourWrites: with ReadYourWrites, a read of an _id
 // just written goes to the primary even when a secondary is nearer.
 func TestIntegrationReadYourWrites(t *testing.T) {
-	env := loadLab(t)
-	restore(t, env)
+	env := testutil.LoadLab(t)
+	testutil.RestoreLab(t, env)
 	ctx := testCtx(t)
 	ensureCollection(t, env, "ryw")
 	require.NoError(t, env.SetLatency(ctx, env.Writer, 60*time.Millisecond))
@@ -701,7 +574,7 @@ func BenchmarkFindOneRoutedVsRaw(b *testing.B) { benchFindOne(b, false) }
 func BenchmarkFindOneRoutedVsRawDirect(b *testing.B) { benchFindOne(b, true) }
 
 func benchFindOne(b *testing.B, noProxy bool) {
-	env := loadLab(b)
+	env := testutil.LoadLab(b)
 	ensureCollection(b, env, "bench")
 	mr := labClient(b, env, false)
 	ctx := context.Background()

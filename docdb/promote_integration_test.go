@@ -6,16 +6,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"net/url"
-	"os"
 	"os/exec"
-	"os/user"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,111 +24,22 @@ import (
 	"github.com/regionkit/multiregion/internal/testutil"
 )
 
-// pgBin is the lab's PostgreSQL bin directory (scripts/lab: PG_BIN).
-func pgBin() string {
-	if p := os.Getenv("LAB_PG_BIN"); p != "" {
-		return p
-	}
-	return "/usr/lib/postgresql/15/bin"
-}
-
-// asPostgres runs cmd as the user postgres when the test runs as root
-// (scripts/lab: as_pg), directly otherwise.
-func asPostgres(t testing.TB, cmd *exec.Cmd) (uid, gid int) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		return -1, -1
-	}
-	u, err := user.Lookup("postgres")
-	require.NoError(t, err, "user postgres (it comes with the postgresql package)")
-	uid, _ = strconv.Atoi(u.Uid)
-	gid, _ = strconv.Atoi(u.Gid)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
-	return uid, gid
-}
-
 // dedicatedStandby is a PostgreSQL hot standby of the lab's primary that
-// belongs to this test alone: a pg_basebackup into a directory of its own,
-// streaming without a replication slot, on a free loopback port. The test
-// may promote it; t.Cleanup stops it and removes its directory.
+// belongs to this test alone (testutil.StartPGStandby): the test may
+// promote it; t.Cleanup stops it and removes its directory.
 type dedicatedStandby struct {
 	dsn  string // database postgres
-	port int
 	name string // cluster_name: the application_name of its walreceiver on the primary
 }
 
 func startDedicatedStandby(t *testing.T, env *lab.Env) *dedicatedStandby {
 	t.Helper()
-	primary, err := url.Parse(mustRegion(t, env, env.Writer).Direct.Postgres)
+	primary, err := url.Parse(testutil.LabEndpoints(t, env, env.Writer, true).Postgres)
 	require.NoError(t, err)
-	// Not t.TempDir: its parents are private to root, postgres could not reach it.
-	base, err := os.MkdirTemp("", "docdb-promote-")
-	require.NoError(t, err)
-	require.NoError(t, os.Chmod(base, 0o755))
-	t.Cleanup(func() {
-		var err error
-		for range 50 { // the postmaster's children may still be leaving
-			if err = os.RemoveAll(base); err == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		t.Errorf("removing %s: %v", base, err)
-	})
-	dir := filepath.Join(base, "data")
-	require.NoError(t, os.Mkdir(dir, 0o700))
-
-	backup := exec.Command(filepath.Join(pgBin(), "pg_basebackup"), "-h", primary.Hostname(), "-p", primary.Port(),
-		"-U", "postgres", "-D", dir, "-R", "-X", "stream", "-c", "fast", "--no-sync")
-	if uid, gid := asPostgres(t, backup); uid >= 0 {
-		require.NoError(t, os.Chown(dir, uid, gid))
-	}
-	out, err := backup.CombinedOutput()
-	require.NoError(t, err, "pg_basebackup: %s", out)
-
-	_, p, _ := net.SplitHostPort(closedPort(t))
-	port, _ := strconv.Atoi(p)
-	s := &dedicatedStandby{
-		dsn:  fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port),
-		port: port,
-		name: fmt.Sprintf("docdb-promote-%d-%d", os.Getpid(), port),
-	}
-	var logs testutil.SyncBuffer
-	pg := exec.Command(filepath.Join(pgBin(), "postgres"), "-D", dir, "-p", p, "-k", dir,
-		"-c", "listen_addresses=127.0.0.1", "-c", "hot_standby=on", "-c", "cluster_name="+s.name)
-	pg.Stdout, pg.Stderr = &logs, &logs
-	asPostgres(t, pg)
-	require.NoError(t, pg.Start())
-	done := make(chan struct{})
-	go func() { _ = pg.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = pg.Process.Signal(syscall.SIGINT) // fast shutdown
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = pg.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("dedicated standby's log:\n%s", logs.String())
-		}
-	})
-
-	db := openPG(t, s.dsn)
-	ctx := testCtx(t)
-	require.Eventually(t, func() bool {
-		var rec bool
-		return db.QueryRowContext(ctx, "select pg_is_in_recovery()").Scan(&rec) == nil && rec
-	}, 30*time.Second, 50*time.Millisecond, "dedicated standby accepts connections in recovery; log:\n%s", logs.String())
+	addr, name, logs := testutil.StartPGStandby(t, primary.Hostname(), primary.Port())
+	s := &dedicatedStandby{dsn: fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable", addr), name: name}
+	testutil.AwaitPGRecovery(t, testutil.OpenPG(t, s.dsn), logs)
 	return s
-}
-
-func openPG(t testing.TB, dsn string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	return db
 }
 
 // startFerret starts a FerretDB of the test's own over the PostgreSQL
@@ -201,12 +106,12 @@ func TestIntegrationRealPromoteAndMove(t *testing.T) { promoteAndMove(t, false) 
 func TestIntegrationRealPromoteAndMoveWithACut(t *testing.T) { promoteAndMove(t, true) }
 
 func promoteAndMove(t *testing.T, plainCut bool) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	ctx := testCtx(t)
 	const dbName, collName = "docdbit", "realpromote"
 	ensureCollection(t, env, collName) // before the base backup: FerretDB over the standby must know it
-	primaryPG := mustRegion(t, env, env.Writer).Direct.Postgres
-	primaryDB := openPG(t, primaryPG)
+	primaryPG := testutil.LabEndpoints(t, env, env.Writer, true).Postgres
+	primaryDB := testutil.OpenPG(t, primaryPG)
 	var slots int
 	require.NoError(t, primaryDB.QueryRowContext(ctx, "select count(*) from pg_replication_slots").Scan(&slots))
 
@@ -221,7 +126,7 @@ func promoteAndMove(t *testing.T, plainCut bool) {
 				primaryDB.QueryRowContext(ctx, "select count(*) from pg_replication_slots").Scan(&now) == nil && n == 0 && now == slots
 		}, 10*time.Second, 50*time.Millisecond, "the lab's primary has no slot nor walsender of this test left")
 	})
-	standbyDB := openPG(t, standby.dsn)
+	standbyDB := testutil.OpenPG(t, standby.dsn)
 	require.Eventually(t, func() bool {
 		var n int
 		return primaryDB.QueryRowContext(ctx, "select count(*) from pg_stat_replication where application_name = $1 and state = 'streaming'", standby.name).Scan(&n) == nil && n == 1
@@ -233,12 +138,12 @@ func promoteAndMove(t *testing.T, plainCut bool) {
 	promoted := startFerret(t, ferretURL(t, standby.dsn, nil))
 	labPrimary := mongoAddr(t, env, env.Writer, true)
 	demoted := startFerret(t, ferretURL(t, primaryPG, map[string]string{"default_transaction_read_only": "on"}))
-	oldPrimary := newSwitchProxy(t, labPrimary)
+	oldPrimary := testutil.NewMovingProxy(t, labPrimary)
 	secondary := env.Replicas()[0]
 	ml, mr := controlLab(t, env, func(r string) string {
 		switch r {
 		case env.Writer:
-			return oldPrimary.addr()
+			return oldPrimary.Addr()
 		case secondary:
 			return promoted
 		}
@@ -290,9 +195,9 @@ func promoteAndMove(t *testing.T, plainCut bool) {
 	require.True(t, promotedOK, "pg_promote")
 	require.NoError(t, ml.DocDB().SetWriter(secondary))
 	if plainCut {
-		oldPrimary.close() // open connections cut, new ones refused
+		oldPrimary.Close() // open connections cut, new ones refused
 	} else {
-		oldPrimary.switchTo(demoted) // cuts the open connections; new ones are refused as read-only
+		oldPrimary.MoveTo(demoted, true) // cuts the open connections; new ones are refused as read-only
 	}
 	movedAt.Store(int64(time.Since(started)))
 	moved.Store(true)

@@ -3,7 +3,6 @@ package docdb
 import (
 	"context"
 	"fmt"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,9 +154,9 @@ func (s *controlSource) LoadTopology(ctx context.Context) (singlewriter.Topology
 			port = int(*c.Port)
 		}
 		m := singlewriter.Member{Region: r, Role: singlewriter.RoleReader, ID: arn, Status: aws.ToString(c.Status),
-			Endpoint: hostPort(aws.ToString(c.Endpoint), port)}
+			Endpoint: singlewriter.HostPort(aws.ToString(c.Endpoint), port)}
 		if re := aws.ToString(c.ReaderEndpoint); re != "" {
-			m.ReaderEndpoint = hostPort(re, port)
+			m.ReaderEndpoint = singlewriter.HostPort(re, port)
 		}
 		if aws.ToBool(gm.IsWriter) {
 			if t.Writer != "" {
@@ -206,20 +205,12 @@ func (s lagSource) LoadTopology(ctx context.Context) (singlewriter.Topology, err
 	return t, nil
 }
 
-func hostPort(host string, port int) string {
-	if host == "" {
-		return ""
-	}
-	return net.JoinHostPort(host, strconv.Itoa(port))
-}
-
 // parseClusterARN splits arn:aws:rds:REGION:ACCOUNT:cluster:ID.
 func parseClusterARN(arn string) (multiregion.Region, string, error) {
-	p := strings.Split(arn, ":")
-	if len(p) != 7 || p[0] != "arn" || p[5] != "cluster" || p[3] == "" || p[6] == "" {
-		return "", "", fmt.Errorf("docdb: not a cluster ARN: %q", arn)
+	if r, id, ok := singlewriter.SplitARN(arn, "cluster"); ok {
+		return r, id, nil
 	}
-	return multiregion.Region(p[3]), p[6], nil
+	return "", "", fmt.Errorf("docdb: not a cluster ARN: %q", arn)
 }
 
 // clusterIdentifier is the identifier in a cluster ARN, or id itself.

@@ -16,6 +16,13 @@
 //   - Client: the region's data-plane client, built once, lazily, with the
 //     adapter's connect func, and rebuilt when the member's endpoint changes.
 //
+// An adapter that measures lag itself (a background loop asking each
+// server) keeps the figures in LagReadings and wraps its Source with
+// MeasuredLag, so that every loaded topology carries the fresh readings;
+// RunEvery is that loop. PingProber is an adapter's store Prober (a timed
+// ping on the region's client); HostPort and SplitARN turn a control
+// plane's answer into members.
+//
 // The topology comes from a Source (the store's control plane, or Static)
 // and is refreshed every Options.RefreshInterval and on demand (Refresh).
 // Concurrent refreshes coalesce into one Source call; a failed refresh, or

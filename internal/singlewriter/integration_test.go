@@ -25,6 +25,7 @@ import (
 	"github.com/regionkit/multiregion/internal/lab"
 	"github.com/regionkit/multiregion/internal/route"
 	"github.com/regionkit/multiregion/internal/singlewriter"
+	"github.com/regionkit/multiregion/internal/testutil"
 )
 
 // labClient is a Client over the lab's three regions; its network view is
@@ -40,16 +41,6 @@ func labClient(t *testing.T, env *lab.Env) *multiregion.Client {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = mr.Close() })
 	return mr
-}
-
-func loadLab(t *testing.T) *lab.Env {
-	t.Helper()
-	env, err := lab.Load()
-	if errors.Is(err, lab.ErrNotRunning) {
-		t.Fatal("lab not running: scripts/lab up")
-	}
-	require.NoError(t, err)
-	return env
 }
 
 // staleThenTrue is a Source that first claims the writer is in stale (a
@@ -89,7 +80,7 @@ func (s *staleThenTrue) LoadTopology(ctx context.Context) (singlewriter.Topology
 // Source asks pg_is_in_recovery() per region) and retries once on the
 // real primary, where the row lands exactly once.
 func TestPostgresReadOnlyRefusalFollowsTheWriter(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	mr := labClient(t, env)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -163,7 +154,7 @@ func TestPostgresReadOnlyRefusalFollowsTheWriter(t *testing.T) {
 // TestRedisReadOnlyRefusalFollowsTheWriter: the same against the lab's
 // redis-server replicas, which answer READONLY.
 func TestRedisReadOnlyRefusalFollowsTheWriter(t *testing.T) {
-	env := loadLab(t)
+	env := testutil.LoadLab(t)
 	mr := labClient(t, env)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

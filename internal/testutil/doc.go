@@ -6,8 +6,12 @@
 //     NoSecrets): the adapters' suites plant one known secret in every
 //     credential, password and DSN, log everything at Debug into one
 //     capture, and fail in TestMain if any line shows the secret;
-//   - the lab's promotion helpers: StartPGStandby (a hot standby of the
-//     test's own, to promote) and MovingProxy (a name whose address moves).
+//   - the lab's integration helpers: LoadLab and RestoreLab (the running
+//     lab, put back as it was when a test ends), LabEndpoints (a region's
+//     servers, proxied or direct), OpenPG, StartPGStandby
+//     and AwaitPGRecovery (a hot standby of the test's own, to promote) and
+//     MovingProxy (a name whose address moves, with a one-way latency of
+//     its own if asked).
 //
 // The in-process regional endpoints, the fake clock, the CreateTable
 // helpers and the DynamoDB global-table emulator are public, so that

@@ -3,6 +3,7 @@ package testutil
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -10,11 +11,14 @@ import (
 // MovingProxy forwards TCP connections to a target that can change: a DNS
 // name whose address moves (a switchover, a failover), for the promotion
 // tests against the lab. MoveTo changes the target of new connections and,
-// with cut, closes the open ones. Safe for concurrent use.
+// with cut, closes the open ones; SetDelay makes it a stand-in for a
+// region's network too (a one-way latency). Safe for concurrent use.
 type MovingProxy struct {
 	ln     net.Listener
 	mu     sync.Mutex
 	target string
+	cuts   int          // MoveTo calls with cut, so that a dial racing one is cut too
+	delay  atomic.Int64 // one-way latency per chunk, ns
 	conns  map[net.Conn]struct{}
 	wg     sync.WaitGroup
 }
@@ -37,6 +41,10 @@ func NewMovingProxy(t testing.TB, target string) *MovingProxy {
 // Addr is the proxy's host:port.
 func (p *MovingProxy) Addr() string { return p.ln.Addr().String() }
 
+// SetDelay holds every chunk read from either side for d before it is
+// forwarded: a one-way latency (0, the default, forwards at once).
+func (p *MovingProxy) SetDelay(d time.Duration) { p.delay.Store(int64(d)) }
+
 func (p *MovingProxy) accept() {
 	defer p.wg.Done()
 	for {
@@ -45,7 +53,7 @@ func (p *MovingProxy) accept() {
 			return
 		}
 		p.mu.Lock()
-		target := p.target
+		target, cuts := p.target, p.cuts
 		p.mu.Unlock()
 		up, err := net.DialTimeout("tcp", target, 2*time.Second)
 		if err != nil {
@@ -53,6 +61,12 @@ func (p *MovingProxy) accept() {
 			continue
 		}
 		p.mu.Lock()
+		if p.cuts != cuts { // a MoveTo with cut ran while dialing the old target
+			p.mu.Unlock()
+			_ = c.Close()
+			_ = up.Close()
+			continue
+		}
 		p.conns[c], p.conns[up] = struct{}{}, struct{}{}
 		p.mu.Unlock()
 		p.wg.Add(2)
@@ -67,6 +81,9 @@ func (p *MovingProxy) pipe(dst, src net.Conn) {
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
+			if d := time.Duration(p.delay.Load()); d > 0 {
+				time.Sleep(d)
+			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				break
 			}
@@ -89,6 +106,7 @@ func (p *MovingProxy) MoveTo(target string, cut bool) {
 	defer p.mu.Unlock()
 	p.target = target
 	if cut {
+		p.cuts++
 		for c := range p.conns {
 			_ = c.Close()
 		}

@@ -1,6 +1,8 @@
 package testutil
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"net"
 	"os"
@@ -110,4 +112,39 @@ func StartPGStandby(t testing.TB, primaryHost, primaryPort string) (addr, name s
 		}
 	})
 	return addr, name, logs
+}
+
+// OpenPG opens a database/sql pool on the PostgreSQL server at dsn with
+// the driver "pgx", which the caller registers (a blank import of
+// github.com/jackc/pgx/v5/stdlib: this package stays free of drivers);
+// t.Cleanup closes it.
+func OpenPG(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// AwaitPGRecovery waits (30 s at most) until the standby behind db, one
+// of StartPGStandby's, accepts connections in recovery; the test fails,
+// with the standby's log, if it does not. The caller has registered db's
+// driver.
+func AwaitPGRecovery(t testing.TB, db *sql.DB, logs *SyncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		var rec bool
+		if db.QueryRowContext(ctx, "select pg_is_in_recovery()").Scan(&rec) == nil && rec {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the standby does not accept connections in recovery; log:\n%s", logs.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
