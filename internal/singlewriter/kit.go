@@ -41,6 +41,7 @@ type Kit[C any] struct {
 
 	mu       sync.Mutex
 	inflight *load                     // the running load, if any
+	started  uint64                    // loads started so far (load.seq)
 	status   Status                    // all but Generation, Writer and Closed
 	slots    []atomic.Pointer[conn[C]] // per region index; written under mu
 }

@@ -15,6 +15,7 @@ import (
 type load struct {
 	done chan struct{}
 	err  error
+	seq  uint64 // the loads started before it, plus one (Kit.started)
 }
 
 // Refresh loads the topology now. Concurrent calls coalesce: a call that
@@ -36,21 +37,44 @@ func (k *Kit[C]) Refresh(ctx context.Context) error {
 }
 
 func (k *Kit[C]) refresh(ctx context.Context, op string) error {
-	if err := ctx.Err(); err != nil {
-		return err
+	return k.refreshAfter(ctx, op, 0)
+}
+
+// refreshAfter is refresh by a load that started after the first `after`
+// loads did: joining a load that began earlier, it waits for that one and
+// then runs (or joins) another. A caller that saw the writer fail needs
+// this: a load already running when it failed may have read the control
+// plane before the writer moved (a lag round's reload after a promotion,
+// say), and its answer would send the next writes to the old writer again.
+// At most two loads: any load running after the first ends began after it.
+func (k *Kit[C]) refreshAfter(ctx context.Context, op string, after uint64) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		l, err := k.startLoad(ctx, op)
+		if err != nil {
+			return err
+		}
+		select {
+		case <-l.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-k.base.Done():
+			return closedError(k.opts.Store, op)
+		}
+		if l.seq > after {
+			return l.err
+		}
 	}
-	l, err := k.startLoad(ctx, op)
-	if err != nil {
-		return err
-	}
-	select {
-	case <-l.done:
-		return l.err
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-k.base.Done():
-		return closedError(k.opts.Store, op)
-	}
+}
+
+// loadsStarted is how many loads have started: a later refreshAfter with
+// it runs on a load that begins from now on.
+func (k *Kit[C]) loadsStarted() uint64 {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.started
 }
 
 // WriterMoved is the hook for a write the server refused as read-only: the
@@ -67,10 +91,10 @@ func (k *Kit[C]) refresh(ctx context.Context, op string) error {
 // never nil.
 //
 // Only a change of writer since seenGeneration skips the load: lag-only
-// changes bump the generation too, and must not hide a switchover. A call
-// that joins a load already running may get a view from just before the
-// switchover; then moved is false and the write fails once, as it would
-// without the kit.
+// changes bump the generation too, and must not hide a switchover. The
+// load is one that starts after WriterMoved was called: a load already
+// running then may have read the control plane from just before the
+// switchover, so WriterMoved waits for it and runs one more.
 func (k *Kit[C]) WriterMoved(ctx context.Context, seenGeneration uint64) (t *Topology, moved bool, err error) {
 	const op = "WriterMoved"
 	if ctx == nil {
@@ -79,10 +103,11 @@ func (k *Kit[C]) WriterMoved(ctx context.Context, seenGeneration uint64) (t *Top
 	if k.closed.Load() {
 		return k.Topology(), false, closedError(k.opts.Store, op)
 	}
+	after := k.loadsStarted()
 	if s := k.snap.Load(); s.writerSince > seenGeneration {
 		return &s.topo, true, nil
 	}
-	err = k.refresh(ctx, op)
+	err = k.refreshAfter(ctx, op, after)
 	s := k.snap.Load()
 	if s.writerSince > seenGeneration {
 		return &s.topo, true, nil
@@ -100,7 +125,8 @@ func (k *Kit[C]) startLoad(ctx context.Context, op string) (*load, error) {
 	if k.inflight != nil {
 		return k.inflight, nil
 	}
-	l := &load{done: make(chan struct{})}
+	k.started++
+	l := &load{done: make(chan struct{}), seq: k.started}
 	k.inflight = l
 	lctx, cancel := k.detach(ctx, k.opts.RefreshTimeout)
 	k.wg.Add(1)

@@ -262,3 +262,34 @@ func TestPeriodicRefresh(t *testing.T) {
 	assert.Equal(t, 4, e.store.Calls())
 	assert.Equal(t, uint64(2), e.kit.Topology().Generation)
 }
+
+// TestWriterMovedDoesNotTrustAnEarlierLoad: a load that began before the
+// writer moved (a lag round's reload after a promotion, say) is running
+// when a write fails; WriterMoved must not take that load's answer, which
+// names the old writer, but wait for it and load once more.
+func TestWriterMovedDoesNotTrustAnEarlierLoad(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t)
+		seen := e.kit.Topology()
+		release := e.store.Block()
+		var early error
+		var wg sync.WaitGroup
+		wg.Go(func() { early = e.kit.Refresh(context.Background()) })
+		synctest.Wait() // the early load read the old topology and is parked
+		e.store.Switchover(usw2)
+		var (
+			top   *sw.Topology
+			moved bool
+			err   error
+		)
+		wg.Go(func() { top, moved, err = e.kit.WriterMoved(context.Background(), seen.Generation) })
+		synctest.Wait()
+		release()
+		wg.Wait()
+		require.NoError(t, early)
+		require.NoError(t, err)
+		assert.True(t, moved, "the writer moved before WriterMoved was called")
+		assert.Equal(t, usw2, top.Writer)
+		assert.Equal(t, 3, e.store.Calls(), "New's load, the early load, and one more for WriterMoved")
+	})
+}
