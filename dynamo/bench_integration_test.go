@@ -4,7 +4,6 @@ package dynamo_test
 
 import (
 	"context"
-	"strconv"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/dynamo"
-	"github.com/regionkit/multiregion/internal/testutil"
 )
 
 // BenchmarkDynalitePutRoutedVsRaw is BenchmarkPutRoutedVsRaw against a
@@ -49,27 +47,11 @@ func BenchmarkDynalitePutRoutedVsRaw(b *testing.B) {
 	}
 	newKey := func(b *testing.B) {
 		tb, raw, table := setup(b)
-		n := 0
-		testutil.RoutedVsRaw(b, func() error {
-			n++
-			_, err := tb.Put(ctx, Doc{PK: "new-" + strconv.Itoa(n), SK: 1, Title: "a title", Count: 42})
-			return err
-		}, func() error {
-			n++
-			_, err := raw.PutItem(ctx, item(table, "raw-"+strconv.Itoa(n)))
-			return err
-		})
+		putNewVsRaw(b, tb, raw, func(pk string) *dynamodb.PutItemInput { return item(table, pk) })
 	}
 	seenKey := func(b *testing.B) {
 		tb, raw, table := setup(b)
-		rin := item(table, "raw-seen")
-		testutil.RoutedVsRaw(b, func() error {
-			_, err := tb.Put(ctx, Doc{PK: "seen", SK: 1, Title: "a title", Count: 42})
-			return err
-		}, func() error {
-			_, err := raw.PutItem(ctx, rin)
-			return err
-		})
+		putSeenVsRaw(b, tb, raw, item(table, "raw-seen"))
 	}
 	b.Run("new", newKey)
 	b.Run("seen", seenKey)

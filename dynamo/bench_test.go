@@ -108,27 +108,11 @@ func BenchmarkPutRoutedVsRaw(b *testing.B) {
 	ctx := context.Background()
 	b.Run("new", func(b *testing.B) {
 		tb, raw, in := putBench(b)
-		n := 0
-		testutil.RoutedVsRaw(b, func() error {
-			n++
-			_, err := tb.Put(ctx, Doc{PK: "new-" + strconv.Itoa(n), SK: 1, Title: "a title", Count: 42})
-			return err
-		}, func() error {
-			n++
-			_, err := raw.PutItem(ctx, in("raw-"+strconv.Itoa(n)))
-			return err
-		})
+		putNewVsRaw(b, tb, raw, in)
 	})
 	b.Run("seen", func(b *testing.B) {
 		tb, raw, in := putBench(b)
-		rin := in("raw-seen")
-		testutil.RoutedVsRaw(b, func() error {
-			_, err := tb.Put(ctx, Doc{PK: "seen", SK: 1, Title: "a title", Count: 42})
-			return err
-		}, func() error {
-			_, err := raw.PutItem(ctx, rin)
-			return err
-		})
+		putSeenVsRaw(b, tb, raw, in("raw-seen"))
 	})
 	// The same "seen" Put against a raw PutItem of the same shape: the
 	// metadata attributes and a version condition (always true) the server
@@ -171,4 +155,33 @@ var rawVersions int
 func newRawVersion() string {
 	rawVersions++
 	return fmt.Sprintf("%032x", rawVersions)
+}
+
+// putNewVsRaw interleaves Puts of keys tb never saw with raw PutItems of
+// new keys built by in (testutil.RoutedVsRaw).
+func putNewVsRaw(b *testing.B, tb *dynamo.Table[Doc], raw *dynamodb.Client, in func(pk string) *dynamodb.PutItemInput) {
+	ctx := context.Background()
+	n := 0
+	testutil.RoutedVsRaw(b, func() error {
+		n++
+		_, err := tb.Put(ctx, Doc{PK: "new-" + strconv.Itoa(n), SK: 1, Title: "a title", Count: 42})
+		return err
+	}, func() error {
+		n++
+		_, err := raw.PutItem(ctx, in("raw-"+strconv.Itoa(n)))
+		return err
+	})
+}
+
+// putSeenVsRaw interleaves Puts of the key tb wrote last with the raw
+// PutItem rin, again and again.
+func putSeenVsRaw(b *testing.B, tb *dynamo.Table[Doc], raw *dynamodb.Client, rin *dynamodb.PutItemInput) {
+	ctx := context.Background()
+	testutil.RoutedVsRaw(b, func() error {
+		_, err := tb.Put(ctx, Doc{PK: "seen", SK: 1, Title: "a title", Count: 42})
+		return err
+	}, func() error {
+		_, err := raw.PutItem(ctx, rin)
+		return err
+	})
 }
