@@ -36,7 +36,7 @@ type Table[T any] struct {
 	left     []multiregion.Region // replicas in regions the Client does not list (AllowPartialReplicas)
 	set      multiregion.RegionSet
 	clients  map[multiregion.Region]API
-	reportOp string // "dynamo.<table>", the Op of the failures report records (built once: report runs per SDK call)
+	reportOp string // "dynamo.<table>", the Op of the failures report records (set once in New: report runs per SDK call, also during a topology swap)
 	hlc      *hlcClock
 	kc       *keyCodec   // fast key extraction from a T, or nil
 	ryw      *rywTracker // nil unless Options.ReadYourWrites
@@ -92,6 +92,7 @@ func New[T any](ctx context.Context, mr *multiregion.Client, table string, optFn
 	resolveOptions(&o, mr)
 	t := &Table[T]{
 		mr: mr, name: table, opts: o,
+		reportOp: "dynamo." + table,
 		meta:     newMetaNames(o.MetadataPrefix),
 		hlc:      newHLCClock(o.Clock),
 		clients:  map[multiregion.Region]API{},
@@ -161,7 +162,6 @@ func (t *Table[T]) register(tp *topology) error {
 		return err
 	}
 	tp.store = st
-	t.reportOp = "dynamo." + t.name
 	tp.loop = &route.Loop{Store: st, Classifier: classifier, Final: t.final, Logger: t.opts.Logger}
 	if old := t.topo.Load(); old != nil {
 		tp.loop.Hedge = old.loop.Hedge // keep the hedge's latency history
