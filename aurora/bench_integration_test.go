@@ -3,6 +3,7 @@
 package aurora_test
 
 import (
+	"context"
 	"database/sql"
 	"testing"
 
@@ -38,14 +39,7 @@ func benchCluster(b *testing.B) (*aurora.Cluster, *sql.DB) {
 func BenchmarkReaderVsRaw(b *testing.B) {
 	c, raw := benchCluster(b)
 	ctx := testCtx(b)
-	var v int
-	testutil.RoutedVsRaw(b, func() error {
-		db, _, err := c.Reader(ctx)
-		if err != nil {
-			return err
-		}
-		return db.QueryRowContext(ctx, "select 1").Scan(&v)
-	}, func() error { return raw.QueryRowContext(ctx, "select 1").Scan(&v) })
+	readerVsRaw(b, ctx, c, raw)
 }
 
 // BenchmarkQueryRowVsRaw is BenchmarkReaderVsRaw for the routed
@@ -53,9 +47,7 @@ func BenchmarkReaderVsRaw(b *testing.B) {
 func BenchmarkQueryRowVsRaw(b *testing.B) {
 	c, raw := benchCluster(b)
 	ctx := testCtx(b)
-	var v int
-	testutil.RoutedVsRaw(b, func() error { return c.QueryRowContext(ctx, "select 1").Scan(&v) },
-		func() error { return raw.QueryRowContext(ctx, "select 1").Scan(&v) })
+	queryRowVsRaw(b, ctx, c, raw)
 }
 
 // BenchmarkRead reports each path alone, for its allocations.
@@ -104,14 +96,7 @@ func BenchmarkReaderVsSamePool(b *testing.B) {
 	require.NoError(b, err)
 	raw.SetMaxIdleConns(1)
 	raw.SetMaxOpenConns(1) // one connection: one server backend for both sides
-	var v int
-	testutil.RoutedVsRaw(b, func() error {
-		db, _, err := c.Reader(ctx)
-		if err != nil {
-			return err
-		}
-		return db.QueryRowContext(ctx, "select 1").Scan(&v)
-	}, func() error { return raw.QueryRowContext(ctx, "select 1").Scan(&v) })
+	readerVsRaw(b, ctx, c, raw)
 }
 
 // BenchmarkQueryRowVsSamePool is BenchmarkReaderVsSamePool for the routed
@@ -123,6 +108,23 @@ func BenchmarkQueryRowVsSamePool(b *testing.B) {
 	require.NoError(b, err)
 	raw.SetMaxIdleConns(1)
 	raw.SetMaxOpenConns(1)
+	queryRowVsRaw(b, ctx, c, raw)
+}
+
+// readerVsRaw interleaves Reader then "select 1" with the same query on raw.
+func readerVsRaw(b *testing.B, ctx context.Context, c *aurora.Cluster, raw *sql.DB) {
+	var v int
+	testutil.RoutedVsRaw(b, func() error {
+		db, _, err := c.Reader(ctx)
+		if err != nil {
+			return err
+		}
+		return db.QueryRowContext(ctx, "select 1").Scan(&v)
+	}, func() error { return raw.QueryRowContext(ctx, "select 1").Scan(&v) })
+}
+
+// queryRowVsRaw interleaves the routed QueryRowContext with the same query on raw.
+func queryRowVsRaw(b *testing.B, ctx context.Context, c *aurora.Cluster, raw *sql.DB) {
 	var v int
 	testutil.RoutedVsRaw(b, func() error { return c.QueryRowContext(ctx, "select 1").Scan(&v) },
 		func() error { return raw.QueryRowContext(ctx, "select 1").Scan(&v) })

@@ -5,13 +5,14 @@
 //
 // It runs in-process without AWS: multiregiontest serves the RDS control
 // plane in three regions on 127.0.0.1, the real AWS SDK talking to it.
-// With -lab and the lab running (scripts/lab up), the control plane names
-// the lab's PostgreSQL servers (us-east-1 the primary, the others hot
-// standbys, each behind its region's proxy) and the example also writes on
-// the writer and reads from the nearest region.
+// With -pg, one region=host:port per region, the control plane names
+// those PostgreSQL servers (us-east-1 the primary, the others hot
+// standbys) and the example also writes on the writer and reads from the
+// nearest region. The project's lab has such servers: `scripts/lab up`,
+// then take each region's "postgres" address from `scripts/lab env`.
 //
 //	go run ./examples/aurora
-//	go run ./examples/aurora -lab
+//	go run ./examples/aurora -pg us-east-1=127.0.0.1:27111 -pg us-west-2=127.0.0.1:27121 -pg eu-west-1=127.0.0.1:27131
 package main
 
 import (
@@ -21,43 +22,64 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/regionkit/multiregion"
 	"github.com/regionkit/multiregion/aurora"
-	"github.com/regionkit/multiregion/internal/lab"
 	"github.com/regionkit/multiregion/multiregiontest"
 )
 
-func main() {
-	useLab := flag.Bool("lab", false, "use the lab's PostgreSQL servers (scripts/lab up) as the data plane")
-	flag.Parse()
-	var env *lab.Env
-	if *useLab {
-		var err error
-		if env, err = lab.Load(); err != nil {
-			fmt.Fprintln(os.Stderr, "aurora:", err)
-			os.Exit(1)
-		}
+// regions are the example's three regions; us-east-1 is the writer.
+var regions = []multiregion.Region{"us-east-1", "us-west-2", "eu-west-1"}
+
+// servers is the -pg flag: a PostgreSQL host:port per region.
+type servers map[string]string
+
+func (s servers) String() string { return fmt.Sprint(map[string]string(s)) }
+
+func (s servers) Set(v string) error {
+	region, addr, ok := strings.Cut(v, "=")
+	if !ok || region == "" {
+		return fmt.Errorf("want region=host:port, got %q", v)
 	}
-	if err := run(context.Background(), os.Stdout, env); err != nil {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("region %s: %w", region, err)
+	}
+	s[region] = addr
+	return nil
+}
+
+func main() {
+	pg := servers{}
+	flag.Var(pg, "pg", "region=host:port of a PostgreSQL server, once per region (us-east-1 the primary); none: control plane only")
+	flag.Parse()
+	if len(pg) > 0 {
+		for _, r := range regions {
+			if pg[string(r)] == "" {
+				fmt.Fprintf(os.Stderr, "aurora: -pg needs every region: %s missing\n", r)
+				os.Exit(2)
+			}
+		}
+	} else {
+		pg = nil
+	}
+	if err := run(context.Background(), os.Stdout, pg); err != nil {
 		fmt.Fprintln(os.Stderr, "aurora:", err)
 		os.Exit(1)
 	}
 }
 
-// run is the example; env, when set, is the lab that serves the data plane.
-func run(ctx context.Context, out io.Writer, env *lab.Env) error {
+// run is the example; pg, when set, names the servers of the data plane.
+func run(ctx context.Context, out io.Writer, pg servers) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	regions := []multiregion.Region{"us-east-1", "us-west-2", "eu-west-1"}
 	ml, err := multiregiontest.New(regions, multiregiontest.WithRDS(func(o *multiregiontest.RDSOptions) {
 		o.GlobalClusterID, o.Writer = "payments-global", "us-east-1"
-		if env != nil {
-			o.Endpoint = func(r string) (string, int) { return labAddr(env, r) }
+		if pg != nil {
+			o.Endpoint = func(r string) (string, int) { return hostPort(pg[r]) }
 		}
 	}))
 	if err != nil {
@@ -75,7 +97,7 @@ func run(ctx context.Context, out io.Writer, env *lab.Env) error {
 		// The control plane gives host and port; the DSN the rest. The
 		// password is never printed nor put in an error.
 		o.DSN = "postgres://postgres:never-printed@placeholder/lab?sslmode=disable&connect_timeout=2"
-		if env == nil {
+		if pg == nil {
 			o.LagInterval = -1 // no server to ask
 		}
 	})
@@ -91,7 +113,7 @@ func run(ctx context.Context, out io.Writer, env *lab.Env) error {
 	if errors.As(err, &we) {
 		fmt.Fprintf(out, "write in %s refused before the network: writer is %s\n", we.Region, we.Writer)
 	}
-	if env != nil {
+	if pg != nil {
 		if err := dataPlane(ctx, out, c); err != nil {
 			return err
 		}
@@ -128,17 +150,9 @@ func dataPlane(ctx context.Context, out io.Writer, c *aurora.Cluster) error {
 	return nil
 }
 
-// labAddr is the host and port of region's PostgreSQL proxy in the lab.
-func labAddr(env *lab.Env, region string) (string, int) {
-	r, err := env.Region(region)
-	if err != nil {
-		return "127.0.0.1", 1
-	}
-	u, err := url.Parse(r.Postgres)
-	if err != nil {
-		return "127.0.0.1", 1
-	}
-	h, p, _ := net.SplitHostPort(u.Host)
+// hostPort splits an address main checked already.
+func hostPort(addr string) (string, int) {
+	h, p, _ := net.SplitHostPort(addr)
 	n, _ := strconv.Atoi(p)
 	return h, n
 }
