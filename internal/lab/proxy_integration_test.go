@@ -66,6 +66,12 @@ func checkRTT(t *testing.T, addr string, oneWay time.Duration) {
 	t.Helper()
 	want := 2 * oneWay
 	tol := max(want/5, time.Millisecond)
+	// Above the configured latency, the proxy and the PING themselves cost
+	// something: on a loaded 2-core machine up to ~3 ms per round trip,
+	// more than 20 % of us-east-1's 10 ms (CI once measured medians of
+	// 12.0-12.8 ms there). Below, the tolerance stays 20 %: the latency
+	// must be applied.
+	over := max(tol, 3*time.Millisecond)
 	var medians []time.Duration
 	for try := 1; try <= 3; try++ {
 		ctx := testContext(t, 30*time.Second)
@@ -75,19 +81,20 @@ func checkRTT(t *testing.T, addr string, oneWay time.Duration) {
 		}
 		median := rtts[len(rtts)/2]
 		medians = append(medians, median)
-		t.Logf("one-way %v: median round trip %v (want %v ± %v); min %v max %v", oneWay, median, want, tol, rtts[0], rtts[len(rtts)-1])
+		t.Logf("one-way %v: median round trip %v (want %v - %v, + %v); min %v max %v", oneWay, median, want, tol, over, rtts[0], rtts[len(rtts)-1])
 		switch {
 		case median < want-tol:
 			t.Fatalf("median round trip %v, below %v - 20%% (one-way %v each direction)", median, want, oneWay)
-		case median <= want+tol:
+		case median <= want+over:
 			return
 		}
 	}
-	t.Errorf("median round trips %v, want %v ± 20%% (one-way %v each direction)", medians, want, oneWay)
+	t.Errorf("median round trips %v, want %v - %v, + %v (one-way %v each direction)", medians, want, tol, over, oneWay)
 }
 
 // TestRegionLatency: a round trip through each region's proxy costs twice its
-// configured one-way latency, within ±20 % (median of 21 PINGs); SetLatency
+// configured one-way latency, no less than 20 % below it and no more than
+// 20 % (at least 3 ms, the proxy's own cost) above (median of 21 PINGs); SetLatency
 // changes it live.
 func TestRegionLatency(t *testing.T) {
 	env := labEnv(t)
